@@ -1,0 +1,133 @@
+//! Connecting to the database (SQLite by default, PostgreSQL when configured)
+//! and applying migrations.
+
+pub mod entities;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sea_orm::{DatabaseBackend, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+
+use crate::config::DatabaseTarget;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("HUB_DATA_DIR: cannot use {path} for the database: {reason}")]
+    DataDir { path: String, reason: String },
+    #[error("DATABASE_URL: cannot connect to {target}: {reason}")]
+    Connect { target: String, reason: String },
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(String),
+}
+
+/// How long start-up waits for the database before giving up with a message.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbSetupError> {
+    match target {
+        DatabaseTarget::Sqlite { path } => connect_sqlite(path).await,
+        DatabaseTarget::Postgres { url } => {
+            let options =
+                PgConnectOptions::from_str(url.as_str()).map_err(|e| DbSetupError::Connect {
+                    target: target.describe(),
+                    reason: e.to_string(),
+                })?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(CONNECT_TIMEOUT)
+                .connect_with(options)
+                .await
+                .map_err(|e| DbSetupError::Connect {
+                    target: target.describe(),
+                    reason: one_line(&e),
+                })?;
+            Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+        }
+    }
+}
+
+async fn connect_sqlite(path: &Path) -> Result<DatabaseConnection, DbSetupError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    ensure_writable_dir(dir).map_err(|reason| DbSetupError::DataDir {
+        path: dir.display().to_string(),
+        reason,
+    })?;
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(|e| DbSetupError::Connect {
+            target: format!("SQLite at {}", path.display()),
+            reason: one_line(&e),
+        })?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// Creates the directory if needed and proves a file can be written in it,
+/// so a read-only or mistyped data dir fails at start with its path in the message.
+fn ensure_writable_dir(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let probe = dir.join(format!(".hub-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"ok").map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
+    Migrator::up(db, None)
+        .await
+        .map_err(|e| DbSetupError::Migrate(one_line(&e)))
+}
+
+/// (applied, known to this binary) migration counts; errors when the database
+/// carries migrations this binary does not know (a newer hub migrated it).
+pub async fn migration_progress(db: &DatabaseConnection) -> Result<(u32, u32), String> {
+    let all = Migrator::get_migration_with_status_read_only(db)
+        .await
+        .map_err(|e| one_line(&e))?;
+    let applied = all
+        .iter()
+        .filter(|m| m.status() == migration::MigrationStatus::Applied)
+        .count();
+    Ok((applied as u32, all.len() as u32))
+}
+
+pub fn backend_name(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => "PostgreSQL",
+        DatabaseBackend::Sqlite => "SQLite",
+        _ => "unsupported",
+    }
+}
+
+/// An error and its causes on one line.
+pub fn one_line(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text.replace('\n', " ")
+}

@@ -1,0 +1,9 @@
+//! The one integration-test binary: each test spawns the real hub on port 0
+//! with a fresh database, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod cli;
+mod migrations;
+mod ops;
+mod shell;
