@@ -13,12 +13,14 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
+use components::guard::provide_request_context;
 use components::layout::Layout;
 use pages::{
     activity::ActivityPage, admin::AdminIntegrationsPage, integrations::IntegrationsPage,
-    not_found::NotFound,
+    login::LoginPage, not_found::NotFound, platform::PlatformPage, setup::SetupPage,
+    tokens::ApiTokensPage, user_detail::UserDetailPage, users::UsersPage,
 };
 
 /// The document around the application, rendered only on the server.
@@ -44,6 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_request_context();
 
     // Flips only once the WebAssembly has taken over the server-rendered page.
     let hydrated = RwSignal::new(false);
@@ -61,6 +64,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/integrations") view=IntegrationsPage/>
                         <Route path=path!("/integrations/activity") view=ActivityPage/>
                         <Route path=path!("/admin/integrations") view=AdminIntegrationsPage/>
+                        <Route path=path!("/admin/users") view=UsersPage/>
+                        <Route path=path!("/admin/users/:id") view=UserDetailPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/api-tokens") view=ApiTokensPage/>
+                        <Route path=path!("/platform") view=PlatformPage/>
+                        <Route path=path!("/login") view=LoginPage/>
+                        <Route path=path!("/setup") view=SetupPage/>
                     </Routes>
                 </Layout>
             </div>

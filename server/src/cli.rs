@@ -24,6 +24,51 @@ enum Command {
         #[command(subcommand)]
         action: Option<MigrateAction>,
     },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Create a user (the password is read from standard input); creates the tenant if missing.
+    Create {
+        /// URL name of the tenant, e.g. acme.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// member, admin or owner.
+        #[arg(long)]
+        role: String,
+        /// Display name (defaults to the part of the email before the @).
+        #[arg(long)]
+        name: Option<String>,
+        /// May use the platform console (/platform).
+        #[arg(long)]
+        platform_owner: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenAction {
+    /// Create an API token acting as the user with this email; prints it once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Days until the token expires (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +129,8 @@ pub fn main() -> ExitCode {
             Command::Migrate { action } => {
                 migrate(config, action.unwrap_or(MigrateAction::Up)).await
             }
+            Command::User { action } => user(config, action).await,
+            Command::Token { action } => token(config, action).await,
         }
     });
     match result {
@@ -157,5 +204,138 @@ async fn migrate(config: Config, action: MigrateAction) -> Result<(), String> {
             }
         }
     }
+    Ok(())
+}
+
+/// Connects and migrates, for the commands that work on accounts.
+async fn ready_database(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+    let conn = db::connect(&config.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    db::migrate(&conn).await.map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+/// Reads the password from standard input (one line; a trailing newline is not part of it).
+fn read_password() -> Result<String, String> {
+    use std::io::Read;
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = input.strip_suffix('\n').unwrap_or(&input);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    Ok(password.to_string())
+}
+
+async fn user(config: Config, action: UserAction) -> Result<(), String> {
+    use app::domain::auth::Role;
+    use app::domain::validate::{DisplayName, Email, NewPassword, Slug};
+
+    let UserAction::Create {
+        tenant,
+        email,
+        role,
+        name,
+        platform_owner,
+    } = action;
+    let slug = Slug::parse(&tenant).map_err(|e| format!("--tenant: {e}"))?;
+    let email = Email::parse(&email).map_err(|e| format!("--email: {e}"))?;
+    let role = Role::parse(&role).map_err(|e| format!("--role: {e}"))?;
+    let default_name = email
+        .as_str()
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let name = DisplayName::parse(name.as_deref().unwrap_or(&default_name), "a name")
+        .map_err(|e| format!("--name: {e}"))?;
+    let password =
+        NewPassword::parse(&read_password()?).map_err(|e| format!("password (stdin): {e}"))?;
+
+    let conn = ready_database(&config).await?;
+    let passwords = crate::auth::Passwords::new().map_err(|e| e.to_string())?;
+    let password_hash = passwords
+        .hash(password.expose())
+        .await
+        .map_err(|e| e.to_string())?;
+    let tenant_name =
+        DisplayName::parse(slug.as_str(), "the tenant name").map_err(|e| e.to_string())?;
+    let account = crate::accounts::NewAccount {
+        tenant_slug: slug.clone(),
+        tenant_name,
+        email: email.clone(),
+        name,
+        role,
+        password_hash,
+        is_platform_owner: platform_owner,
+    };
+    let (user_id, tenant_created) = crate::accounts::create_account(&conn, account)
+        .await
+        .map_err(|e| e.to_string())?;
+    if tenant_created {
+        println!("created tenant {}", slug.as_str());
+    }
+    println!(
+        "created user {} ({}) in {} with id {user_id}{}",
+        email.as_str(),
+        role,
+        slug.as_str(),
+        if platform_owner {
+            ", platform owner"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+async fn token(config: Config, action: TokenAction) -> Result<(), String> {
+    use app::api::ports::AccountsPort;
+    use app::domain::validate::Email;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let TokenAction::Create {
+        email,
+        name,
+        expires_in_days,
+    } = action;
+    let email = Email::parse(&email).map_err(|e| format!("--email: {e}"))?;
+    let conn = ready_database(&config).await?;
+    let user = crate::db::entities::user::Entity::find()
+        .filter(crate::db::entities::user::Column::Email.eq(email.as_str()))
+        .one(&conn)
+        .await
+        .map_err(|e| format!("cannot look up the user: {}", db::one_line(&e)))?
+        .ok_or_else(|| format!("--email: no user has the email {}", email.as_str()))?;
+    let principal = crate::auth::principal::load(&conn, user.id)
+        .await
+        .map_err(|e| format!("cannot load the user: {}", db::one_line(&e)))?
+        .ok_or_else(|| format!("--email: the user {} is deactivated", email.as_str()))?;
+    let service = crate::accounts::AccountsService {
+        db: conn,
+        passwords: crate::auth::Passwords::new().map_err(|e| e.to_string())?,
+    };
+    // The CLI is the operator: it may create a token for any user, whatever their role.
+    let operator = app::domain::auth::Principal {
+        role: app::domain::auth::Role::Owner,
+        ..principal.clone()
+    };
+    let created = service
+        .create_token(&operator, name, expires_in_days)
+        .await
+        .map_err(|e| match e {
+            app::domain::AppError::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("--{}: {}", f.field.replace('_', "-"), f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        })?;
+    eprintln!(
+        "created API token {} for {} (role {}); it is shown only once:",
+        created.summary.prefix, principal.email, principal.role
+    );
+    println!("{}", created.token);
     Ok(())
 }

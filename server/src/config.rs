@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use base64::Engine;
 use url::Url;
@@ -109,6 +110,12 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_filter: String,
     pub sandbox: bool,
+    /// A session ends after this long without requests.
+    pub session_idle_timeout: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute_timeout: Duration,
+    /// Origins whose state-changing requests are accepted (CSRF defence).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Config {
@@ -182,6 +189,19 @@ impl Config {
         let site_root =
             PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
 
+        let session_idle_timeout = match get("HUB_SESSION_IDLE_TIMEOUT") {
+            None => Duration::from_secs(8 * 3600),
+            Some(v) => {
+                parse_duration(&v).map_err(|p| ConfigError::new("HUB_SESSION_IDLE_TIMEOUT", p))?
+            }
+        };
+        let session_absolute_timeout = match get("HUB_SESSION_ABSOLUTE_TIMEOUT") {
+            None => Duration::from_secs(7 * 86_400),
+            Some(v) => parse_duration(&v)
+                .map_err(|p| ConfigError::new("HUB_SESSION_ABSOLUTE_TIMEOUT", p))?,
+        };
+        let allowed_origins = allowed_origins(&public_url, get("HUB_PUBLIC_URL").is_none());
+
         Ok(Config {
             database,
             data_dir,
@@ -192,12 +212,21 @@ impl Config {
             log_format,
             log_filter,
             sandbox,
+            session_idle_timeout,
+            session_absolute_timeout,
+            allowed_origins,
         })
     }
 
     /// Whether the hub is reached over HTTPS (secure cookies, `__Host-` names).
     pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+
+    /// Re-derives what depends on the public URL after it changed (port 0 resolved).
+    pub fn set_public_url(&mut self, url: Url, derived: bool) {
+        self.allowed_origins = allowed_origins(&url, derived);
+        self.public_url = url;
     }
 }
 
@@ -285,6 +314,57 @@ fn default_public_url(addr: SocketAddr) -> Url {
     Url::parse(&text).expect("an IP address and a port form a valid URL")
 }
 
+/// The origin of the public URL; when it was derived from a loopback bind
+/// address, also the other loopback spellings (a person may open
+/// http://localhost:3000 while the hub derived http://127.0.0.1:3000).
+fn allowed_origins(public_url: &Url, derived: bool) -> Vec<String> {
+    let origin = public_url.origin().ascii_serialization();
+    let mut origins = vec![origin];
+    let loopback = matches!(
+        public_url.host_str(),
+        Some("127.0.0.1" | "localhost" | "[::1]")
+    );
+    if derived && loopback {
+        if let Some(port) = public_url.port_or_known_default() {
+            for host in ["127.0.0.1", "localhost", "[::1]"] {
+                let other = format!("{}://{host}:{port}", public_url.scheme());
+                if !origins.contains(&other) {
+                    origins.push(other);
+                }
+            }
+        }
+    }
+    origins
+}
+
+/// "90s", "30m", "8h", "7d" (or plain seconds).
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let (number, unit) = value.split_at(
+        value
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(value.len()),
+    );
+    let amount: u64 = number
+        .parse()
+        .map_err(|_| format!("'{value}' is not a duration; use e.g. 90s, 30m, 8h or 7d"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => amount,
+        "m" => amount * 60,
+        "h" => amount * 3600,
+        "d" => amount * 86_400,
+        _ => {
+            return Err(format!(
+                "'{value}' is not a duration; use e.g. 90s, 30m, 8h or 7d"
+            ))
+        }
+    };
+    if seconds == 0 {
+        return Err("must be longer than zero".into());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
 fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
@@ -366,6 +446,12 @@ mod tests {
             ("HUB_MASTER_KEY", "c2hvcnQ=", "exactly 32 bytes, got 5"),
             ("HUB_LOG_FORMAT", "xml", "'text' or 'json'"),
             ("HUB_SANDBOX", "maybe", "use 1 or 0"),
+            (
+                "HUB_SESSION_IDLE_TIMEOUT",
+                "soon",
+                "e.g. 90s, 30m, 8h or 7d",
+            ),
+            ("HUB_SESSION_ABSOLUTE_TIMEOUT", "0", "longer than zero"),
         ];
         for (var, value, expected) in cases {
             let err = config(&[(var, value)]).unwrap_err();
@@ -384,6 +470,35 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains(&key));
         assert!(shown.contains("MasterKey(••••)"));
+    }
+
+    #[test]
+    fn sessions_default_to_8_hours_idle_and_7_days_absolute() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.session_idle_timeout, Duration::from_secs(8 * 3600));
+        assert_eq!(c.session_absolute_timeout, Duration::from_secs(7 * 86_400));
+        let c = config(&[
+            ("HUB_SESSION_IDLE_TIMEOUT", "30m"),
+            ("HUB_SESSION_ABSOLUTE_TIMEOUT", "2d"),
+        ])
+        .unwrap();
+        assert_eq!(c.session_idle_timeout, Duration::from_secs(1800));
+        assert_eq!(c.session_absolute_timeout, Duration::from_secs(2 * 86_400));
+    }
+
+    #[test]
+    fn allowed_origins_follow_the_public_url() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            c.allowed_origins,
+            vec![
+                "http://127.0.0.1:3000",
+                "http://localhost:3000",
+                "http://[::1]:3000"
+            ]
+        );
+        let c = config(&[("HUB_PUBLIC_URL", "https://hub.example.com")]).unwrap();
+        assert_eq!(c.allowed_origins, vec!["https://hub.example.com"]);
     }
 
     #[test]

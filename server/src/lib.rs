@@ -1,10 +1,15 @@
 //! The Integrations Hub server: configuration, database, HTTP routes,
 //! background work and the `hub` command line.
 
+pub mod accounts;
+pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod format;
+pub mod housekeeping;
 pub mod metrics;
 pub mod ops;
 pub mod startup;

@@ -9,7 +9,7 @@ use app::api::ports::Backend;
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::response::Redirect;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{middleware, Router};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -18,10 +18,16 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::accounts::AccountsService;
+use crate::auth::session_store::DbSessionStore;
+use crate::auth::{self, csrf, handlers, AuthState, FirstRun, LoginThrottle, Passwords};
 use crate::config::Config;
 use crate::metrics::{self, HttpMetrics};
 use crate::system::SystemService;
-use crate::{db, ops};
+use crate::{api, db, ops};
 
 /// The name of the browser bundle under `pkg/`: `hub.js`, `hub_bg.wasm`, `hub.css`.
 pub const BUNDLE_NAME: &str = "hub";
@@ -33,6 +39,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub metrics: HttpMetrics,
     pub backend: Backend,
+    pub auth: AuthState,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +48,8 @@ pub enum StartupError {
     Database(#[from] db::DbSetupError),
     #[error("LEPTOS_SITE_ADDR: cannot listen on {addr}: {reason}")]
     Bind { addr: SocketAddr, reason: String },
+    #[error("cannot prepare password hashing: {0}")]
+    Passwords(#[from] crate::auth::password::PasswordError),
 }
 
 /// A hub bound to its address, ready to serve.
@@ -65,10 +74,12 @@ impl Application {
         // Port 0 asks the OS for a free port; a public URL derived from it gets the real one.
         if config.public_url.port() == Some(0) {
             if let Ok(addr) = listener.local_addr() {
-                let _ = config.public_url.set_port(Some(addr.port()));
+                let mut url = config.public_url.clone();
+                let _ = url.set_port(Some(addr.port()));
+                config.set_public_url(url, true);
             }
         }
-        let state = build_state(config, db);
+        let state = build_state(config, db)?;
         let router = router(state.clone());
         Ok(Self {
             listener,
@@ -92,17 +103,22 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let housekeeping = tokio::spawn(crate::housekeeping::run(DbSessionStore::new(
+            self.state.db.clone(),
+        )));
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        housekeeping.abort();
+        served
     }
 }
 
-fn build_state(config: Config, db: DatabaseConnection) -> AppState {
+fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, StartupError> {
     let leptos_options = LeptosOptions::builder()
         .output_name(BUNDLE_NAME)
         .site_root(config.site_root.display().to_string())
@@ -110,19 +126,47 @@ fn build_state(config: Config, db: DatabaseConnection) -> AppState {
         .site_addr(config.site_addr)
         .env(Env::PROD)
         .build();
+    let auth = AuthState {
+        passwords: Passwords::new()?,
+        throttle: Arc::new(LoginThrottle::default()),
+        first_run: FirstRun::default(),
+    };
     let backend = Backend {
         system: Arc::new(SystemService {
             db: db.clone(),
             started: Instant::now(),
         }),
+        accounts: Arc::new(AccountsService {
+            db: db.clone(),
+            passwords: auth.passwords.clone(),
+        }),
     };
-    AppState {
+    Ok(AppState {
         leptos_options,
         config: Arc::new(config),
         db,
         metrics: HttpMetrics::new(),
         backend,
-    }
+        auth,
+    })
+}
+
+fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    let https = state.config.is_https();
+    // `__Host-` makes the browser insist on Secure, Path=/ and no Domain.
+    let name = if https {
+        "__Host-hub_session"
+    } else {
+        "hub_session"
+    };
+    let idle = time::Duration::seconds(state.config.session_idle_timeout.as_secs() as i64);
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(name)
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -138,6 +182,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/login", post(handlers::login))
+        .route("/logout", post(handlers::logout))
+        .route("/setup", post(handlers::setup))
+        .nest("/api/v1", api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(leptos_options.clone())
         })
@@ -145,6 +193,12 @@ pub fn router(state: AppState) -> Router {
             context, shell,
         ))
         .route_layer(middleware::from_fn(metrics::tag_route))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::middleware::authenticate,
+        ))
+        .layer(session_layer(&state))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,

@@ -1,4 +1,7 @@
+pub mod admin_tabs;
 pub mod empty_state;
+pub mod forms;
+pub mod guard;
 pub mod layout;
 pub mod system_status;
 pub mod theme;

@@ -1,7 +1,11 @@
 //! Types shared by the server and the browser: ids, DTOs and errors.
 
+pub mod accounts;
+pub mod auth;
 pub mod error;
+pub mod forms;
 pub mod ids;
 pub mod system;
+pub mod validate;
 
 pub use error::{AppError, FieldError};

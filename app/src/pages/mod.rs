@@ -1,4 +1,10 @@
 pub mod activity;
 pub mod admin;
 pub mod integrations;
+pub mod login;
 pub mod not_found;
+pub mod platform;
+pub mod setup;
+pub mod tokens;
+pub mod user_detail;
+pub mod users;

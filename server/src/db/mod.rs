@@ -2,6 +2,7 @@
 //! and applying migrations.
 
 pub mod entities;
+pub mod scoped;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -4,7 +4,14 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use std::sync::Arc;
+
+use app::domain::auth::Role;
+use app::domain::validate::{DisplayName, Email, Slug};
+use reqwest::cookie::{CookieStore, Jar};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::accounts::NewAccount;
+use server::auth::Passwords;
 use server::config::Config;
 use server::startup::Application;
 use tokio::sync::oneshot;
@@ -102,10 +109,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A second connection to the hub's database, for arranging and inspecting rows.
     pub db: DatabaseConnection,
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     // Declared last: dropped after the server has been told to stop.
-    _pg: Option<PgDatabase>,
+    pg: Option<PgDatabase>,
 }
 
 impl TestApp {
@@ -119,6 +126,143 @@ impl TestApp {
             .send()
             .await
             .expect("request reaches the hub")
+    }
+}
+
+/// The password test users get unless a test says otherwise.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A browser: its own cookie jar, the hub's Origin on every request, no redirects followed.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    base: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let jar = Arc::new(Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            base.parse().expect("base URL is a header value"),
+        );
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
+            .build()
+            .expect("HTTP client");
+        Self {
+            client,
+            jar,
+            base: base.to_string(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request reaches the hub")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("request reaches the hub")
+    }
+
+    /// Calls a server function the way the browser bundle does.
+    pub async fn server_fn(&self, endpoint: &str, args: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(args)
+            .send()
+            .await
+            .expect("request reaches the hub")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("next", "/integrations"),
+            ],
+        )
+        .await
+    }
+
+    /// The value of the session cookie, if the browser holds one.
+    pub fn session_cookie(&self) -> Option<String> {
+        let url = self.base.parse().expect("base URL parses");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix("hub_session="))
+            .map(str::to_string)
+    }
+
+    /// Replaces the session cookie (to replay an old one).
+    pub fn set_session_cookie(&self, value: &str) {
+        let url = self.base.parse().expect("base URL parses");
+        self.jar
+            .add_cookie_str(&format!("hub_session={value}; Path=/"), &url);
+    }
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// Creates a user directly (the tenant too, if new); returns its id.
+    pub async fn create_user(&self, tenant: &str, email: &str, role: Role, password: &str) -> i64 {
+        let passwords = Passwords::new().unwrap();
+        let account = NewAccount {
+            tenant_slug: Slug::parse(tenant).unwrap(),
+            tenant_name: DisplayName::parse(&format!("{tenant} workspace"), "name").unwrap(),
+            email: Email::parse(email).unwrap(),
+            name: DisplayName::parse(email.split('@').next().unwrap(), "name").unwrap(),
+            role,
+            password_hash: passwords.hash(password).await.unwrap(),
+            is_platform_owner: false,
+        };
+        server::accounts::create_account(&self.db, account)
+            .await
+            .unwrap()
+            .0
+    }
+
+    /// A browser signed in as a new user of `tenant` with `role`.
+    pub async fn signed_in(&self, tenant: &str, email: &str, role: Role) -> (Browser, i64) {
+        let id = self.create_user(tenant, email, role, PASSWORD).await;
+        let browser = self.browser();
+        let response = browser.sign_in(email, PASSWORD).await;
+        assert_eq!(response.status(), 303, "{email} signs in");
+        (browser, id)
+    }
+
+    /// Environment for running the `hub` binary against this app's database.
+    pub fn cli_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![(
+            "HUB_DATA_DIR".to_string(),
+            self.data_dir.path().display().to_string(),
+        )];
+        if let Some(pg) = &self.pg {
+            env.push(("DATABASE_URL".to_string(), pg.url.clone()));
+        }
+        env.push(("HUB_LOG".to_string(), "warn".to_string()));
+        env
     }
 }
 
@@ -177,17 +321,14 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
     tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("HTTP client");
+    let base = format!("http://{addr}");
+    let client = Browser::new(&base).client;
     TestApp {
-        base: format!("http://{addr}"),
+        base,
         client,
         db: db_conn,
-        _data_dir: data_dir,
+        data_dir,
         shutdown: Some(tx),
-        _pg: pg,
+        pg,
     }
 }

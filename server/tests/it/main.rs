@@ -3,7 +3,10 @@
 
 mod helpers;
 
+mod accounts;
+mod auth;
 mod cli;
+mod logs;
 mod migrations;
 mod ops;
 mod shell;

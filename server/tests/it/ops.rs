@@ -3,6 +3,8 @@
 use migration::{Migrator, MigratorTrait};
 use serde_json::Value;
 
+use app::domain::auth::Role;
+
 use crate::helpers::{spawn_app, Db};
 use crate::on_both_databases;
 
@@ -58,8 +60,9 @@ async fn metrics_count_requests_by_route_and_status(db: Db) {
     for _ in 0..3 {
         assert_eq!(app.get("/healthz").await.status(), 200);
     }
-    assert_eq!(app.get("/integrations").await.status(), 200);
-    assert_eq!(app.get("/no/such/page").await.status(), 404);
+    let (browser, _) = app.signed_in("acme", "ana@acme.test", Role::Member).await;
+    assert_eq!(browser.get("/integrations").await.status(), 200);
+    assert_eq!(browser.get("/no/such/page").await.status(), 404);
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"]

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use app::domain::auth::Role;
+
 use crate::helpers::{spawn_app, Db};
 use crate::on_both_databases;
 
@@ -15,24 +17,25 @@ on_both_databases!(
 
 async fn pages_are_rendered_on_the_server(db: Db) {
     let app = spawn_app(db).await;
+    let (browser, _) = app.signed_in("acme", "ana@acme.test", Role::Admin).await;
     for (path, title, heading) in [
         (
             "/integrations",
             "Integrations · Integrations Hub",
-            "<h1>Integrations</h1>",
+            "<h1>Integrations<",
         ),
         (
             "/integrations/activity",
             "Activity · Integrations Hub",
-            "<h1>Activity</h1>",
+            "<h1>Activity<",
         ),
         (
             "/admin/integrations",
             "Admin · Integrations · Integrations Hub",
-            "<h1>Integrations admin</h1>",
+            "<h1>Integrations admin<",
         ),
     ] {
-        let response = app.get(path).await;
+        let response = browser.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert!(response.headers()["content-type"]
             .to_str()
@@ -65,7 +68,8 @@ async fn pages_are_rendered_on_the_server(db: Db) {
 
 async fn unknown_pages_answer_404(db: Db) {
     let app = spawn_app(db).await;
-    let response = app.get("/integrations/nope/really").await;
+    let (browser, _) = app.signed_in("acme", "ana@acme.test", Role::Member).await;
+    let response = browser.get("/integrations/nope/really").await;
     assert_eq!(response.status(), 404);
     let html = response.text().await.unwrap();
     assert!(html.contains("<title>Page not found · Integrations Hub</title>"));
@@ -75,21 +79,31 @@ async fn unknown_pages_answer_404(db: Db) {
 
 async fn the_root_leads_to_the_hub(db: Db) {
     let app = spawn_app(db).await;
-    let response = app.get("/").await;
+    let first_run = app.get("/").await;
+    assert_eq!(first_run.headers()["location"], "/setup");
+    let (browser, _) = app.signed_in("acme", "ana@acme.test", Role::Member).await;
+    let response = browser.get("/").await;
     assert!(response.status().is_redirection(), "{}", response.status());
     assert_eq!(response.headers()["location"], "/integrations");
+    let signed_out = app.get("/").await;
+    assert_eq!(signed_out.headers()["location"], "/login?next=%2F");
 }
 
 async fn the_status_server_function_reports_the_database(db: Db) {
     let app = spawn_app(db).await;
-    let response = app
-        .client
-        .post(app.url("/api/system/status"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .unwrap();
+    app.create_user(
+        "acme",
+        "ana@acme.test",
+        Role::Member,
+        crate::helpers::PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        app.browser().server_fn("system/status", &[]).await.status(),
+        401
+    );
+    let (browser, _) = app.signed_in("acme", "bo@acme.test", Role::Member).await;
+    let response = browser.server_fn("system/status", &[]).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     let expected = match db {

@@ -1,8 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { waitForHydration } from "./support";
+import { OWNER, signIn, waitForHydration } from "./support";
+
+test.beforeEach(async ({ page }) => {
+  await signIn(page, OWNER);
+});
 
 test("the page hydrates and a server function answers in the DOM", async ({ page }) => {
-  await page.goto("/integrations");
   // Before hydration the button does nothing: only the WebAssembly wires it to the server function.
   await waitForHydration(page);
   await page.getByTestId("system-status-check").click();
