@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod catalog;
 pub mod error;
 pub mod forms;
 pub mod ids;
