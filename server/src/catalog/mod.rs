@@ -25,7 +25,11 @@ pub struct CatalogError {
 }
 
 impl CatalogError {
-    pub(crate) fn new(provider: &str, field: impl Into<String>, problem: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        provider: &str,
+        field: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> Self {
         Self {
             provider: provider.to_string(),
             field: field.into(),
@@ -62,10 +66,15 @@ impl Catalog {
 
     /// Applies deployment overrides: `HUB_PROVIDER_<KEY>_BASE_URL`, `_AUTHORIZE_URL`,
     /// `_TOKEN_URL`, `_REVOKE_URL` (the key upper-cased, e.g. `HUB_PROVIDER_ZOHO_CRM_TOKEN_URL`).
-    pub fn with_overrides(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, CatalogError> {
+    pub fn with_overrides(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, CatalogError> {
         for provider in &mut self.providers {
             let prefix = format!("HUB_PROVIDER_{}_", provider.key.to_ascii_uppercase());
-            let get = |suffix: &str| lookup(&format!("{prefix}{suffix}")).filter(|v| !v.trim().is_empty());
+            let get = |suffix: &str| {
+                lookup(&format!("{prefix}{suffix}")).filter(|v| !v.trim().is_empty())
+            };
             if let (Some(value), Some(api)) = (get("BASE_URL"), provider.api.as_mut()) {
                 api.base_url = value.trim().trim_end_matches('/').to_string();
             }
@@ -79,7 +88,11 @@ impl Catalog {
                     }
                 }
                 if let Some(value) = get("REVOKE_URL") {
-                    oauth.revoke_url = Some(parse_url(&provider.key, &format!("{prefix}REVOKE_URL"), &value)?);
+                    oauth.revoke_url = Some(parse_url(
+                        &provider.key,
+                        &format!("{prefix}REVOKE_URL"),
+                        &value,
+                    )?);
                 }
             }
         }
@@ -96,7 +109,9 @@ impl Catalog {
                 api.base_url = format!("{root}{}", path_of_template(&api.base_url));
             }
             if let Auth::Oauth2(oauth) = &mut provider.auth {
-                let url = |path: &str| url::Url::parse(&format!("{root}{path}")).expect("sandbox URLs are valid");
+                let url = |path: &str| {
+                    url::Url::parse(&format!("{root}{path}")).expect("sandbox URLs are valid")
+                };
                 oauth.authorize_url = url("/oauth/authorize");
                 oauth.token_url = url("/oauth/token");
                 if oauth.revoke_url.is_some() {

@@ -164,11 +164,21 @@ pub enum ApiAuth {
         #[serde(default)]
         value: Option<String>,
     },
-    Basic { username: String, password: String },
-    Header { name: String, value: String },
-    Query { params: BTreeMap<String, String> },
+    Basic {
+        username: String,
+        password: String,
+    },
+    Header {
+        name: String,
+        value: String,
+    },
+    Query {
+        params: BTreeMap<String, String>,
+    },
     /// AWS Signature Version 4 from `access_key_id`, `secret_access_key`, `region`.
-    AwsSigv4 { service: String },
+    AwsSigv4 {
+        service: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -299,4 +309,11 @@ pub enum WebhookScheme {
 }
 
 /// The contact fields a resource may map to.
-pub const CONTACT_FIELDS: &[&str] = &["email", "first_name", "last_name", "phone", "company", "job_title"];
+pub const CONTACT_FIELDS: &[&str] = &[
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "company",
+    "job_title",
+];

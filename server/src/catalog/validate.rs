@@ -5,14 +5,20 @@ use std::collections::BTreeSet;
 
 use app::domain::catalog::{Availability, FieldKind};
 
-use super::{placeholders, ApiAuth, Auth, Catalog, CatalogError, Field, Pagination, Provider, CONTACT_FIELDS};
+use super::{
+    placeholders, ApiAuth, Auth, Catalog, CatalogError, Field, Pagination, Provider, CONTACT_FIELDS,
+};
 
 pub(super) fn catalog(catalog: &Catalog) -> Result<(), CatalogError> {
     let mut categories = BTreeSet::new();
     for category in &catalog.categories {
         check_key("catalog", "categories.key", &category.key)?;
         if !categories.insert(category.key.as_str()) {
-            return Err(CatalogError::new("catalog", "categories.key", format!("'{}' appears twice", category.key)));
+            return Err(CatalogError::new(
+                "catalog",
+                "categories.key",
+                format!("'{}' appears twice", category.key),
+            ));
         }
     }
     let mut keys = BTreeSet::new();
@@ -25,14 +31,21 @@ pub(super) fn catalog(catalog: &Catalog) -> Result<(), CatalogError> {
             return Err(CatalogError::new(
                 &provider.key,
                 "category",
-                format!("'{}' is not one of the declared categories", provider.category),
+                format!(
+                    "'{}' is not one of the declared categories",
+                    provider.category
+                ),
             ));
         }
         self::provider(provider)?;
     }
     for category in &catalog.categories {
         if !catalog.providers.iter().any(|p| p.category == category.key) {
-            return Err(CatalogError::new("catalog", "categories", format!("'{}' has no providers", category.key)));
+            return Err(CatalogError::new(
+                "catalog",
+                "categories",
+                format!("'{}' has no providers", category.key),
+            ));
         }
     }
     Ok(())
@@ -40,18 +53,28 @@ pub(super) fn catalog(catalog: &Catalog) -> Result<(), CatalogError> {
 
 fn check_key(provider: &str, field: &str, key: &str) -> Result<(), CatalogError> {
     let valid = !key.is_empty()
-        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && key.starts_with(|c: char| c.is_ascii_lowercase());
     if valid {
         Ok(())
     } else {
-        Err(CatalogError::new(provider, field, format!("'{key}' must be lower_snake_case")))
+        Err(CatalogError::new(
+            provider,
+            field,
+            format!("'{key}' must be lower_snake_case"),
+        ))
     }
 }
 
 fn provider(p: &Provider) -> Result<(), CatalogError> {
     let err = |field: &str, problem: String| CatalogError::new(&p.key, field, problem);
-    for (field, value) in [("name", &p.name), ("emoji", &p.emoji), ("description", &p.description)] {
+    for (field, value) in [
+        ("name", &p.name),
+        ("emoji", &p.emoji),
+        ("description", &p.description),
+    ] {
         if value.trim().is_empty() {
             return Err(err(field, "is empty".into()));
         }
@@ -59,7 +82,10 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
     for (i, colour) in p.gradient.iter().enumerate() {
         let hex = colour.strip_prefix('#').unwrap_or("");
         if !(hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit())) {
-            return Err(err(&format!("gradient[{i}]"), format!("'{colour}' is not a colour like #1A2B3C")));
+            return Err(err(
+                &format!("gradient[{i}]"),
+                format!("'{colour}' is not a colour like #1A2B3C"),
+            ));
         }
     }
     if p.features.is_empty() {
@@ -68,7 +94,10 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
 
     let mut known: BTreeSet<String> = BTreeSet::new();
     known.insert("access_token".into());
-    for (section, fields) in [("auth.fields", p.auth.fields()), ("config", p.config.as_slice())] {
+    for (section, fields) in [
+        ("auth.fields", p.auth.fields()),
+        ("config", p.config.as_slice()),
+    ] {
         fields_of(p, section, fields)?;
         known.extend(fields.iter().map(|f| f.key.clone()));
     }
@@ -87,7 +116,10 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
         }
         Auth::ApiKey { fields } | Auth::Basic { fields } | Auth::Smtp { fields } => {
             if !fields.iter().any(|f| f.required) {
-                return Err(err("auth.fields", "needs at least one required field".into()));
+                return Err(err(
+                    "auth.fields",
+                    "needs at least one required field".into(),
+                ));
             }
         }
         Auth::None => {}
@@ -97,15 +129,27 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
         let needs_api = p.availability == Availability::Available
             && !matches!(p.auth, Auth::None | Auth::Smtp { .. });
         if needs_api {
-            return Err(err("api", "is missing; available providers need their API description".into()));
+            return Err(err(
+                "api",
+                "is missing; available providers need their API description".into(),
+            ));
         }
         if !p.resources.is_empty() {
             return Err(err("resources", "need an api section".into()));
         }
         return Ok(());
     };
-    if !(api.base_url.starts_with("https://") || api.base_url.starts_with("http://") || api.base_url.starts_with('{')) {
-        return Err(err("api.base_url", format!("'{}' is not an http(s) URL or a {{placeholder}}", api.base_url)));
+    if !(api.base_url.starts_with("https://")
+        || api.base_url.starts_with("http://")
+        || api.base_url.starts_with('{'))
+    {
+        return Err(err(
+            "api.base_url",
+            format!(
+                "'{}' is not an http(s) URL or a {{placeholder}}",
+                api.base_url
+            ),
+        ));
     }
     let mut templates: Vec<(String, &str)> = vec![("api.base_url".into(), api.base_url.as_str())];
     match &api.auth {
@@ -113,7 +157,10 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
             if let Some(value) = value {
                 templates.push(("api.auth.value".into(), value));
             } else if !matches!(p.auth, Auth::Oauth2(_)) {
-                return Err(err("api.auth", "a bearer without `value` needs OAuth (the access token)".into()));
+                return Err(err(
+                    "api.auth",
+                    "a bearer without `value` needs OAuth (the access token)".into(),
+                ));
             }
         }
         ApiAuth::Basic { username, password } => {
@@ -132,7 +179,10 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
         ApiAuth::AwsSigv4 { service } => {
             for needed in ["access_key_id", "secret_access_key", "region"] {
                 if !known.contains(needed) {
-                    return Err(err("api.auth", format!("aws_sigv4 for {service} needs a `{needed}` field")));
+                    return Err(err(
+                        "api.auth",
+                        format!("aws_sigv4 for {service} needs a `{needed}` field"),
+                    ));
                 }
             }
         }
@@ -143,24 +193,43 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
     match &api.verify {
         Some(verify) => {
             if !matches!(verify.method.as_str(), "GET" | "POST" | "HEAD") {
-                return Err(err("api.verify.method", format!("'{}' is not GET, POST or HEAD", verify.method)));
+                return Err(err(
+                    "api.verify.method",
+                    format!("'{}' is not GET, POST or HEAD", verify.method),
+                ));
             }
             templates.push(("api.verify.path".into(), &verify.path));
         }
         None if p.availability == Availability::Available => {
-            return Err(err("api.verify", "is missing; Test connection needs a request".into()));
+            return Err(err(
+                "api.verify",
+                "is missing; Test connection needs a request".into(),
+            ));
         }
         None => {}
     }
     match &api.pagination {
-        Pagination::Cursor { cursor_param, cursor_path, .. } if cursor_param.is_empty() || cursor_path.is_empty() => {
-            return Err(err("api.pagination", "cursor style needs cursor_param and cursor_path".into()));
+        Pagination::Cursor {
+            cursor_param,
+            cursor_path,
+            ..
+        } if cursor_param.is_empty() || cursor_path.is_empty() => {
+            return Err(err(
+                "api.pagination",
+                "cursor style needs cursor_param and cursor_path".into(),
+            ));
         }
         Pagination::NextUrl { next_path, .. } if next_path.is_empty() => {
-            return Err(err("api.pagination", "next_url style needs next_path".into()));
+            return Err(err(
+                "api.pagination",
+                "next_url style needs next_path".into(),
+            ));
         }
         Pagination::Offset { limit, .. } | Pagination::Page { size: limit, .. } if *limit == 0 => {
-            return Err(err("api.pagination", "a page size of 0 never advances".into()));
+            return Err(err(
+                "api.pagination",
+                "a page size of 0 never advances".into(),
+            ));
         }
         _ => {}
     }
@@ -183,11 +252,17 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
                 ));
             }
             if source.trim().is_empty() {
-                return Err(err(&at(&format!("mapping.{target}")), "names no provider field".into()));
+                return Err(err(
+                    &at(&format!("mapping.{target}")),
+                    "names no provider field".into(),
+                ));
             }
         }
         if resource.key == "contacts" && !resource.mapping.contains_key("email") {
-            return Err(err(&at("mapping"), "contacts need an email mapping (contacts are deduplicated by email)".into()));
+            return Err(err(
+                &at("mapping"),
+                "contacts need an email mapping (contacts are deduplicated by email)".into(),
+            ));
         }
     }
 
@@ -210,20 +285,37 @@ fn fields_of(p: &Provider, section: &str, fields: &[Field]) -> Result<(), Catalo
         let at = |name: &str| format!("{section}[{i}].{name}");
         check_key(&p.key, &at("key"), &field.key)?;
         if !keys.insert(field.key.as_str()) {
-            return Err(CatalogError::new(&p.key, at("key"), format!("'{}' appears twice", field.key)));
+            return Err(CatalogError::new(
+                &p.key,
+                at("key"),
+                format!("'{}' appears twice", field.key),
+            ));
         }
         if field.label.trim().is_empty() {
             return Err(CatalogError::new(&p.key, at("label"), "is empty"));
         }
         if let Some(pattern) = &field.pattern {
-            regex::Regex::new(pattern)
-                .map_err(|e| CatalogError::new(&p.key, at("pattern"), format!("is not a valid regular expression: {e}")))?;
+            regex::Regex::new(pattern).map_err(|e| {
+                CatalogError::new(
+                    &p.key,
+                    at("pattern"),
+                    format!("is not a valid regular expression: {e}"),
+                )
+            })?;
         }
         if field.kind == FieldKind::Select && field.options.is_empty() {
-            return Err(CatalogError::new(&p.key, at("options"), "a select needs options"));
+            return Err(CatalogError::new(
+                &p.key,
+                at("options"),
+                "a select needs options",
+            ));
         }
         if field.kind == FieldKind::Password && !field.secret {
-            return Err(CatalogError::new(&p.key, at("secret"), "password fields must be secret"));
+            return Err(CatalogError::new(
+                &p.key,
+                at("secret"),
+                "password fields must be secret",
+            ));
         }
     }
     Ok(())
