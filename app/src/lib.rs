@@ -12,15 +12,16 @@ pub mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use components::guard::provide_request_context;
 use components::layout::Layout;
 use pages::{
-    activity::ActivityPage, admin::AdminIntegrationsPage, integrations::IntegrationsPage,
-    login::LoginPage, not_found::NotFound, platform::PlatformPage, setup::SetupPage,
-    tokens::ApiTokensPage, user_detail::UserDetailPage, users::UsersPage,
+    activity::ActivityPage, admin::AdminIntegrationsPage,
+    integration_settings::IntegrationSettings, integrations::IntegrationsPage, login::LoginPage,
+    not_found::NotFound, platform::PlatformPage, setup::SetupPage, tokens::ApiTokensPage,
+    user_detail::UserDetailPage, users::UsersPage,
 };
 
 /// The document around the application, rendered only on the server.
@@ -61,8 +62,11 @@ pub fn App() -> impl IntoView {
             <div id="app" class="app" data-hydrated=move || hydrated.get().to_string()>
                 <Layout>
                     <Routes fallback=|| view! { <NotFound/> }>
-                        <Route path=path!("/integrations") view=IntegrationsPage/>
                         <Route path=path!("/integrations/activity") view=ActivityPage/>
+                        <ParentRoute path=path!("/integrations") view=IntegrationsPage ssr=SsrMode::Async>
+                            <Route path=path!("") view=|| ()/>
+                            <Route path=path!(":id") view=IntegrationSettings/>
+                        </ParentRoute>
                         <Route path=path!("/admin/integrations") view=AdminIntegrationsPage/>
                         <Route path=path!("/admin/users") view=UsersPage/>
                         <Route path=path!("/admin/users/:id") view=UserDetailPage ssr=SsrMode::Async/>

@@ -11,6 +11,7 @@ mod m20261122_000002_integrations;
 mod m20261122_000003_sync;
 mod m20261122_000004_webhooks;
 mod m20261122_000005_jobs;
+mod m20261122_000006_provider_interests;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_sync::Migration),
             Box::new(m20261122_000004_webhooks::Migration),
             Box::new(m20261122_000005_jobs::Migration),
+            Box::new(m20261122_000006_provider_interests::Migration),
         ]
     }
 }
@@ -45,4 +47,5 @@ pub const TENANT_TABLES: &[&str] = &[
     "webhook_deliveries",
     "webhook_delivery_attempts",
     "jobs",
+    "provider_interests",
 ];

@@ -116,6 +116,9 @@ pub struct Config {
     pub session_absolute_timeout: Duration,
     /// Origins whose state-changing requests are accepted (CSRF defence).
     pub allowed_origins: Vec<String>,
+    /// Lifetime of the sandbox's access tokens and authorization codes.
+    pub sandbox_token_ttl: Duration,
+    pub sandbox_code_ttl: Duration,
 }
 
 impl Config {
@@ -201,6 +204,18 @@ impl Config {
                 .map_err(|p| ConfigError::new("HUB_SESSION_ABSOLUTE_TIMEOUT", p))?,
         };
         let allowed_origins = allowed_origins(&public_url, get("HUB_PUBLIC_URL").is_none());
+        let sandbox_token_ttl = match get("HUB_SANDBOX_TOKEN_TTL") {
+            None => Duration::from_secs(3600),
+            Some(v) => {
+                parse_duration(&v).map_err(|p| ConfigError::new("HUB_SANDBOX_TOKEN_TTL", p))?
+            }
+        };
+        let sandbox_code_ttl = match get("HUB_SANDBOX_CODE_TTL") {
+            None => Duration::from_secs(60),
+            Some(v) => {
+                parse_duration(&v).map_err(|p| ConfigError::new("HUB_SANDBOX_CODE_TTL", p))?
+            }
+        };
 
         Ok(Config {
             database,
@@ -215,6 +230,8 @@ impl Config {
             session_idle_timeout,
             session_absolute_timeout,
             allowed_origins,
+            sandbox_token_ttl,
+            sandbox_code_ttl,
         })
     }
 

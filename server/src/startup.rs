@@ -24,10 +24,14 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::accounts::AccountsService;
 use crate::auth::session_store::DbSessionStore;
 use crate::auth::{self, csrf, handlers, AuthState, FirstRun, LoginThrottle, Passwords};
+use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::integrations::IntegrationsService;
 use crate::metrics::{self, HttpMetrics};
+use crate::sandbox::{self, Sandbox, SandboxConfig};
 use crate::system::SystemService;
 use crate::{api, db, ops};
+use crate::{connections, crypto};
 
 /// The name of the browser bundle under `pkg/`: `hub.js`, `hub_bg.wasm`, `hub.css`.
 pub const BUNDLE_NAME: &str = "hub";
@@ -40,6 +44,10 @@ pub struct AppState {
     pub metrics: HttpMetrics,
     pub backend: Backend,
     pub auth: AuthState,
+    pub catalog: Arc<Catalog>,
+    pub keyring: crypto::Keyring,
+    /// The provider emulator, when `HUB_SANDBOX=1`.
+    pub sandbox: Option<Arc<Sandbox>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +58,10 @@ pub enum StartupError {
     Bind { addr: SocketAddr, reason: String },
     #[error("cannot prepare password hashing: {0}")]
     Passwords(#[from] crate::auth::password::PasswordError),
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error(transparent)]
+    MasterKey(#[from] crate::crypto::master_key::MasterKeyError),
 }
 
 /// A hub bound to its address, ready to serve.
@@ -118,7 +130,32 @@ impl Application {
     }
 }
 
+/// The catalog with the deployment's overrides, pointed at the sandbox when it is on.
+pub fn load_catalog(config: &Config) -> Result<Catalog, crate::catalog::CatalogError> {
+    let catalog = Catalog::builtin()?.with_overrides(|name| std::env::var(name).ok())?;
+    Ok(if config.sandbox {
+        catalog.pointed_at_sandbox(&config.public_url)
+    } else {
+        catalog
+    })
+}
+
 fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, StartupError> {
+    let catalog = Arc::new(load_catalog(&config)?);
+    let (master_key, source) = crypto::load_or_generate(&config)?;
+    if let crypto::MasterKeySource::Generated(path) = &source {
+        tracing::warn!(
+            path = %path.display(),
+            "generated a master key for credentials; back it up with the data directory (without it stored credentials cannot be read)"
+        );
+    }
+    let keyring = crypto::Keyring::new(&master_key);
+    let sandbox = config.sandbox.then(|| {
+        Arc::new(Sandbox::new(SandboxConfig {
+            access_token_ttl: config.sandbox_token_ttl,
+            code_ttl: config.sandbox_code_ttl,
+        }))
+    });
     let leptos_options = LeptosOptions::builder()
         .output_name(BUNDLE_NAME)
         .site_root(config.site_root.display().to_string())
@@ -140,6 +177,12 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
             db: db.clone(),
             passwords: auth.passwords.clone(),
         }),
+        integrations: Arc::new(IntegrationsService {
+            db: db.clone(),
+            catalog: catalog.clone(),
+            keyring: keyring.clone(),
+            http: connections::http_client(),
+        }),
     };
     Ok(AppState {
         leptos_options,
@@ -148,6 +191,9 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
         metrics: HttpMetrics::new(),
         backend,
         auth,
+        catalog,
+        keyring,
+        sandbox,
     })
 }
 
@@ -176,6 +222,11 @@ pub fn router(state: AppState) -> Router {
         move || provide_context(backend.clone())
     };
     let leptos_options = state.leptos_options.clone();
+    let sandbox = if state.sandbox.is_some() {
+        sandbox::routes()
+    } else {
+        Router::new()
+    };
 
     Router::new()
         .route("/", get(|| async { Redirect::to("/integrations") }))
@@ -186,6 +237,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(handlers::logout))
         .route("/setup", post(handlers::setup))
         .nest("/api/v1", api::routes())
+        .merge(sandbox)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(leptos_options.clone())
         })

@@ -4,6 +4,7 @@
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod integrations;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod system;

@@ -6,9 +6,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use leptos::prelude::use_context;
 
+use std::collections::BTreeMap;
+
 use crate::domain::accounts::{CreatedToken, TenantSummary, TokenSummary, UserSummary};
 use crate::domain::auth::{Principal, Role};
+use crate::domain::ids::IntegrationId;
 use crate::domain::ids::{ApiTokenId, UserId};
+use crate::domain::integrations::{
+    ConnectStart, ConnectionTest, HubView, IntegrationDetail, IntegrationState, SyncSettings,
+};
 use crate::domain::{system::SystemStatus, AppError};
 
 #[async_trait]
@@ -68,11 +74,62 @@ pub trait AccountsPort: Send + Sync + 'static {
     async fn list_tenants(&self, by: &Principal) -> Result<Vec<TenantSummary>, AppError>;
 }
 
+/// The hub page and the settings modal. Reads need a member, changes an
+/// admin; every method works inside the principal's tenant.
+#[async_trait]
+pub trait IntegrationsPort: Send + Sync + 'static {
+    async fn hub(&self, by: &Principal) -> Result<HubView, AppError>;
+    async fn detail(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+    ) -> Result<IntegrationDetail, AppError>;
+    async fn start(&self, by: &Principal, provider: String) -> Result<ConnectStart, AppError>;
+    async fn configure(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        values: BTreeMap<String, String>,
+        untested: bool,
+    ) -> Result<IntegrationDetail, AppError>;
+    async fn test(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        values: BTreeMap<String, String>,
+    ) -> Result<ConnectionTest, AppError>;
+    async fn save_sync_settings(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        settings: SyncSettings,
+    ) -> Result<SyncSettings, AppError>;
+    async fn preview_schedule(&self, schedule: String) -> Result<Vec<String>, AppError>;
+    async fn set_paused(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        paused: bool,
+    ) -> Result<IntegrationState, AppError>;
+    async fn disconnect(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+    ) -> Result<IntegrationState, AppError>;
+    async fn set_notify(
+        &self,
+        by: &Principal,
+        provider: String,
+        on: bool,
+    ) -> Result<bool, AppError>;
+}
+
 /// Every port, cloned into each request's context.
 #[derive(Clone)]
 pub struct Backend {
     pub system: Arc<dyn SystemPort>,
     pub accounts: Arc<dyn AccountsPort>,
+    pub integrations: Arc<dyn IntegrationsPort>,
 }
 
 /// The backend of the current request.

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod error;
 pub mod forms;
 pub mod ids;
+pub mod integrations;
 pub mod system;
 pub mod validate;
 

@@ -1,5 +1,6 @@
 pub mod activity;
 pub mod admin;
+pub mod integration_settings;
 pub mod integrations;
 pub mod login;
 pub mod not_found;

@@ -47,7 +47,7 @@ pub struct Provider {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Auth {
-    Oauth2(OAuth2),
+    Oauth2(Box<OAuth2>),
     ApiKey { fields: Vec<Field> },
     Basic { fields: Vec<Field> },
     Smtp { fields: Vec<Field> },

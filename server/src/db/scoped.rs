@@ -32,6 +32,7 @@ tenant_owned!(
     integration,
     oauth_app,
     oauth_state,
+    provider_interest,
     field_mapping,
     sync_run,
     integration_log,

@@ -109,6 +109,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A second connection to the hub's database, for arranging and inspecting rows.
     pub db: DatabaseConnection,
+    /// The hub's key ring, to look inside encrypted columns.
+    pub keyring: server::crypto::Keyring,
+    master_key: Option<String>,
     data_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     // Declared last: dropped after the server has been told to stop.
@@ -200,6 +203,10 @@ impl Browser {
         .await
     }
 
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// The value of the session cookie, if the browser holds one.
     pub fn session_cookie(&self) -> Option<String> {
         let url = self.base.parse().expect("base URL parses");
@@ -260,6 +267,10 @@ impl TestApp {
         )];
         if let Some(pg) = &self.pg {
             env.push(("DATABASE_URL".to_string(), pg.url.clone()));
+            env.push((
+                "HUB_MASTER_KEY".to_string(),
+                self.master_key.clone().unwrap_or_default(),
+            ));
         }
         env.push(("HUB_LOG".to_string(), "warn".to_string()));
         env
@@ -287,6 +298,13 @@ pub fn test_config(db: &DatabaseUrl, data_dir: &std::path::Path, extra: &[(&str,
     vars.insert("HUB_SANDBOX".into(), "1".into());
     if let DatabaseUrl::Postgres(url) = db {
         vars.insert("DATABASE_URL".into(), url.clone());
+        // Several processes share PostgreSQL, so its key comes from the environment.
+        use base64::Engine;
+        let key: [u8; 32] = rand::random();
+        vars.insert(
+            "HUB_MASTER_KEY".into(),
+            base64::engine::general_purpose::STANDARD.encode(key),
+        );
     }
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
@@ -314,7 +332,12 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         Some(pg) => DatabaseUrl::Postgres(pg.url.clone()),
     };
     let config = test_config(&url, data_dir.path(), extra);
+    let master_key = config.master_key.as_ref().map(|key| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(key.0)
+    });
     let app = Application::build(config).await.expect("hub starts");
+    let keyring = app.state().keyring.clone();
     let addr = app.local_addr();
     let db_conn = app.state().db.clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -327,6 +350,8 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         base,
         client,
         db: db_conn,
+        keyring,
+        master_key,
         data_dir,
         shutdown: Some(tx),
         pg,

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod auth;
 mod cli;
+mod integrations;
 mod logs;
 mod migrations;
 mod ops;

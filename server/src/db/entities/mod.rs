@@ -9,6 +9,7 @@ pub mod integration_log;
 pub mod job;
 pub mod oauth_app;
 pub mod oauth_state;
+pub mod provider_interest;
 pub mod session;
 pub mod sync_run;
 pub mod tenant;

@@ -1,0 +1,644 @@
+//! `IntegrationsPort`: every method works inside the principal's tenant;
+//! reads need a member, changes an admin.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use app::api::ports::IntegrationsPort;
+use app::domain::auth::{Principal, Role};
+use app::domain::catalog::Availability;
+use app::domain::ids::IntegrationId;
+use app::domain::integrations::{
+    ConnectStart, ConnectionTest, HubView, IntegrationDetail, IntegrationState, IntegrationStatus,
+    LogLine, ProviderCard, SyncSettings, TimeText,
+};
+use app::domain::{AppError, FieldError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+
+use super::{form, stats};
+use crate::activity::{Entry, Level};
+use crate::catalog::{Auth, Catalog, Provider};
+use crate::connections::{verify, Credentials};
+use crate::crypto::{Keyring, Subject};
+use crate::db::entities::{integration, integration_log, provider_interest};
+use crate::db::scoped::Tenant;
+use crate::error::internal;
+use crate::format;
+use crate::scheduler::CronSchedule;
+
+pub struct IntegrationsService {
+    pub db: DatabaseConnection,
+    pub catalog: Arc<Catalog>,
+    pub keyring: Keyring,
+    pub http: reqwest::Client,
+}
+
+pub fn subject(row: &integration::Model) -> Subject<'static> {
+    Subject {
+        tenant_id: row.tenant_id,
+        kind: "integration",
+        id: row.id,
+    }
+}
+
+fn time_text(at: Option<DateTime<Utc>>) -> Option<TimeText> {
+    let now = Utc::now();
+    at.map(|at| TimeText {
+        relative: format::relative(at, now),
+        exact: format::exact(at),
+    })
+}
+
+fn status_of(row: &integration::Model) -> IntegrationStatus {
+    IntegrationStatus::parse(&row.status).unwrap_or(IntegrationStatus::Error)
+}
+
+fn state_of(row: &integration::Model) -> IntegrationState {
+    IntegrationState {
+        id: IntegrationId(row.id),
+        status: status_of(row),
+        last_error: row.last_error.clone(),
+        last_synced: time_text(row.last_synced_at),
+    }
+}
+
+fn config_of(row: &integration::Model) -> BTreeMap<String, String> {
+    serde_json::from_value(row.config.clone()).unwrap_or_default()
+}
+
+fn sync_settings_of(row: &integration::Model) -> SyncSettings {
+    let schedule = row.schedule.clone().unwrap_or_default();
+    let next_runs = CronSchedule::parse(&schedule)
+        .map(|s| describe_runs(&s))
+        .unwrap_or_default();
+    SyncSettings {
+        schedule,
+        mode: row.sync_mode.clone(),
+        direction: row.sync_direction.clone(),
+        resources: serde_json::from_value(row.resources.clone()).unwrap_or_default(),
+        next_runs,
+    }
+}
+
+fn describe_runs(schedule: &CronSchedule) -> Vec<String> {
+    let now = Utc::now();
+    schedule
+        .upcoming(now, 3)
+        .into_iter()
+        .map(|at| {
+            format!(
+                "{} ({})",
+                at.format("%a %d %b %Y, %H:%M UTC"),
+                format::relative(at, now)
+            )
+        })
+        .collect()
+}
+
+impl IntegrationsService {
+    fn provider(&self, key: &str) -> Result<&Provider, AppError> {
+        self.catalog.provider(key).ok_or(AppError::NotFound)
+    }
+
+    async fn row(&self, by: &Principal, id: IntegrationId) -> Result<integration::Model, AppError> {
+        Tenant(by.tenant_id)
+            .find_by_id::<integration::Entity>(id.0)
+            .one(&self.db)
+            .await
+            .map_err(|e| internal("loading an integration", &e))?
+            .ok_or(AppError::NotFound)
+    }
+
+    fn credentials(&self, row: &integration::Model) -> Result<Credentials, AppError> {
+        match &row.credentials {
+            None => Ok(Credentials::default()),
+            Some(stored) => Credentials::open(&self.keyring, subject(row), stored)
+                .map_err(|e| internal("decrypting an integration's credentials", &e)),
+        }
+    }
+
+    /// Everything a request template may use: credentials, settings, tokens.
+    fn template_values(
+        credentials: &Credentials,
+        config: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        let mut values = credentials.template_values();
+        for (key, value) in config {
+            values.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        values
+    }
+
+    async fn log(&self, entry: Entry<'_>) {
+        if let Err(err) = entry.write(&self.db).await {
+            tracing::warn!(error = %err, "could not write to the activity log");
+        }
+    }
+}
+
+#[async_trait]
+impl IntegrationsPort for IntegrationsService {
+    async fn hub(&self, by: &Principal) -> Result<HubView, AppError> {
+        by.require(Role::Member)?;
+        let rows = Tenant(by.tenant_id)
+            .find::<integration::Entity>()
+            .all(&self.db)
+            .await
+            .map_err(|e| internal("listing integrations", &e))?;
+        let interests: Vec<String> = Tenant(by.tenant_id)
+            .find::<provider_interest::Entity>()
+            .select_only()
+            .column(provider_interest::Column::Provider)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(|e| internal("listing provider interests", &e))?;
+        let stats = stats::hub_stats(&self.db, by.tenant_id)
+            .await
+            .map_err(|e| internal("computing hub stats", &e))?;
+        let (categories, providers) = self.catalog.summaries();
+        let cards = providers
+            .into_iter()
+            .map(|provider| ProviderCard {
+                integration: rows
+                    .iter()
+                    .find(|r| r.provider == provider.key)
+                    .map(state_of),
+                notify_me: interests.contains(&provider.key),
+                provider,
+            })
+            .collect();
+        Ok(HubView {
+            stats,
+            categories,
+            cards,
+        })
+    }
+
+    async fn detail(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+    ) -> Result<IntegrationDetail, AppError> {
+        by.require(Role::Member)?;
+        let row = self.row(by, id).await?;
+        let provider = self.provider(&row.provider)?;
+        let credentials = self.credentials(&row)?;
+        let logs = Tenant(by.tenant_id)
+            .find::<integration_log::Entity>()
+            .filter(integration_log::Column::IntegrationId.eq(row.id))
+            .order_by_desc(integration_log::Column::CreatedAt)
+            .order_by_desc(integration_log::Column::Id)
+            .limit(50)
+            .all(&self.db)
+            .await
+            .map_err(|e| internal("loading an integration's activity", &e))?;
+        let now = Utc::now();
+        Ok(IntegrationDetail {
+            id,
+            provider: provider.summary(),
+            status: status_of(&row),
+            last_error: row.last_error.clone(),
+            connected_at: time_text(row.connected_at),
+            credentials: credentials.for_display(provider),
+            config: config_of(&row),
+            sync: sync_settings_of(&row),
+            activity: logs
+                .into_iter()
+                .map(|log| LogLine {
+                    level: log.level,
+                    event: log.event,
+                    message: log.message,
+                    at: TimeText {
+                        relative: format::relative(log.created_at, now),
+                        exact: format::exact(log.created_at),
+                    },
+                })
+                .collect(),
+        })
+    }
+
+    async fn start(&self, by: &Principal, provider_key: String) -> Result<ConnectStart, AppError> {
+        by.require(Role::Admin)?;
+        let provider = self.provider(&provider_key)?;
+        if provider.availability != Availability::Available {
+            return Err(AppError::Conflict(format!(
+                "{} is coming soon and cannot be connected yet.",
+                provider.name
+            )));
+        }
+        let existing = Tenant(by.tenant_id)
+            .find::<integration::Entity>()
+            .filter(integration::Column::Provider.eq(&provider.key))
+            .one(&self.db)
+            .await
+            .map_err(|e| internal("looking up an integration", &e))?;
+        let now = Utc::now();
+        let row = match existing {
+            Some(row) if status_of(&row) != IntegrationStatus::Inactive => row,
+            Some(row) => {
+                let mut active: integration::ActiveModel = row.into();
+                active.status = Set(IntegrationStatus::Pending.as_str().into());
+                active.updated_at = Set(now);
+                active
+                    .update(&self.db)
+                    .await
+                    .map_err(|e| internal("reopening an integration", &e))?
+            }
+            None => {
+                let resources: Vec<String> =
+                    provider.resources.iter().map(|r| r.key.clone()).collect();
+                integration::ActiveModel {
+                    tenant_id: Set(by.tenant_id.0),
+                    provider: Set(provider.key.clone()),
+                    status: Set(IntegrationStatus::Pending.as_str().into()),
+                    credentials: Set(None),
+                    config: Set(serde_json::json!({})),
+                    schedule: Set(None),
+                    sync_mode: Set("incremental".into()),
+                    sync_direction: Set("pull".into()),
+                    resources: Set(serde_json::json!(resources)),
+                    next_run_at: Set(None),
+                    error_count: Set(0),
+                    last_error: Set(None),
+                    last_error_at: Set(None),
+                    last_synced_at: Set(None),
+                    connected_at: Set(None),
+                    token_expires_at: Set(None),
+                    refresh_lease_owner: Set(None),
+                    refresh_lease_expires_at: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&self.db)
+                .await
+                .map_err(|e| internal("creating an integration", &e))?
+            }
+        };
+        let next = match provider.auth {
+            Auth::Oauth2(_) => format!("/api/integrations/{}/oauth/start", row.id),
+            _ => format!("/integrations/{}", row.id),
+        };
+        Ok(ConnectStart {
+            id: IntegrationId(row.id),
+            next,
+        })
+    }
+
+    async fn configure(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        values: BTreeMap<String, String>,
+        untested: bool,
+    ) -> Result<IntegrationDetail, AppError> {
+        by.require(Role::Admin)?;
+        let row = self.row(by, id).await?;
+        let provider = self.provider(&row.provider)?;
+        let stored = self.credentials(&row)?;
+        let checked = form::check(provider, &stored, &config_of(&row), &values)?;
+        let testable = matches!(
+            provider.auth,
+            Auth::ApiKey { .. } | Auth::Basic { .. } | Auth::Smtp { .. }
+        );
+        let credentials_changed = checked.credentials != stored;
+        let mut tested = false;
+        if testable && credentials_changed && !untested {
+            let result = verify::run(
+                &self.http,
+                provider,
+                Self::template_values(&checked.credentials, &checked.config),
+            )
+            .await;
+            if !result.ok {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "connection",
+                    result.message,
+                )]));
+            }
+            tested = true;
+        }
+
+        let before = status_of(&row);
+        let now = Utc::now();
+        let sealed = if checked.credentials.is_empty() {
+            None
+        } else {
+            Some(
+                checked
+                    .credentials
+                    .seal(&self.keyring, subject(&row))
+                    .map_err(|e| internal("encrypting credentials", &e))?,
+            )
+        };
+        let becomes_active = testable
+            && matches!(
+                before,
+                IntegrationStatus::Pending | IntegrationStatus::Error | IntegrationStatus::Inactive
+            )
+            || matches!(provider.auth, Auth::None) && before == IntegrationStatus::Pending;
+        let txn = self
+            .db
+            .begin()
+            .await
+            .map_err(|e| internal("starting a transaction", &e))?;
+        let mut active: integration::ActiveModel = row.clone().into();
+        active.credentials = Set(sealed);
+        active.config = Set(serde_json::json!(checked.config));
+        active.updated_at = Set(now);
+        if becomes_active {
+            active.status = Set(IntegrationStatus::Active.as_str().into());
+            active.connected_at = Set(Some(now));
+            active.last_error = Set(None);
+            active.error_count = Set(0);
+        }
+        active
+            .update(&txn)
+            .await
+            .map_err(|e| internal("saving an integration", &e))?;
+        let how = if tested {
+            "tested and saved"
+        } else if untested && credentials_changed {
+            "saved without testing"
+        } else {
+            "saved"
+        };
+        let entry = Entry::integration(
+            by.tenant_id.0,
+            row.id,
+            "integration.configured",
+            format!("{} changed the configuration ({how}).", by.name),
+        );
+        let entry = if untested && credentials_changed {
+            entry.level(Level::Warning)
+        } else {
+            entry
+        };
+        entry
+            .write(&txn)
+            .await
+            .map_err(|e| internal("logging a configuration change", &e))?;
+        if becomes_active {
+            Entry::integration(
+                by.tenant_id.0,
+                row.id,
+                "integration.connected",
+                format!("{} connected {}.", by.name, provider.name),
+            )
+            .write(&txn)
+            .await
+            .map_err(|e| internal("logging a connection", &e))?;
+        }
+        txn.commit()
+            .await
+            .map_err(|e| internal("committing a configuration", &e))?;
+        tracing::info!(tenant_id = by.tenant_id.0, integration_id = row.id, provider = %provider.key, how, "integration configured");
+        self.detail(by, id).await
+    }
+
+    async fn test(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        values: BTreeMap<String, String>,
+    ) -> Result<ConnectionTest, AppError> {
+        by.require(Role::Admin)?;
+        let row = self.row(by, id).await?;
+        let provider = self.provider(&row.provider)?;
+        let stored = self.credentials(&row)?;
+        let checked = form::check(provider, &stored, &config_of(&row), &values)?;
+        Ok(verify::run(
+            &self.http,
+            provider,
+            Self::template_values(&checked.credentials, &checked.config),
+        )
+        .await)
+    }
+
+    async fn save_sync_settings(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        settings: SyncSettings,
+    ) -> Result<SyncSettings, AppError> {
+        by.require(Role::Admin)?;
+        let row = self.row(by, id).await?;
+        let provider = self.provider(&row.provider)?;
+        let mut errors = Vec::new();
+        let schedule = match settings.schedule.trim() {
+            "" => None,
+            text => match CronSchedule::parse(text) {
+                Ok(schedule) => Some(schedule),
+                Err(message) => {
+                    errors.push(FieldError::new("schedule", message));
+                    None
+                }
+            },
+        };
+        if !matches!(settings.mode.as_str(), "full" | "incremental") {
+            errors.push(FieldError::new("mode", "Choose full or incremental."));
+        }
+        if !matches!(
+            settings.direction.as_str(),
+            "pull" | "push" | "bidirectional"
+        ) {
+            errors.push(FieldError::new(
+                "direction",
+                "Choose pull, push or both ways.",
+            ));
+        }
+        for resource in &settings.resources {
+            if !provider.resources.iter().any(|r| &r.key == resource) {
+                errors.push(FieldError::new(
+                    "resources",
+                    format!("{} has no resource '{resource}'.", provider.name),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let now = Utc::now();
+        let next_run = schedule.as_ref().and_then(|s| s.next_after(now));
+        let mut active: integration::ActiveModel = row.clone().into();
+        active.schedule = Set(schedule.as_ref().map(|s| s.expression().to_string()));
+        active.next_run_at = Set(next_run);
+        active.sync_mode = Set(settings.mode.clone());
+        active.sync_direction = Set(settings.direction.clone());
+        active.resources = Set(serde_json::json!(settings.resources));
+        active.updated_at = Set(now);
+        let row = active
+            .update(&self.db)
+            .await
+            .map_err(|e| internal("saving sync settings", &e))?;
+        let described = schedule
+            .as_ref()
+            .map(|s| format!("schedule {}", s.expression()))
+            .unwrap_or_else(|| "manual syncs only".into());
+        self.log(Entry::integration(
+            by.tenant_id.0,
+            row.id,
+            "integration.sync_settings_changed",
+            format!(
+                "{} set {described}, {} {}.",
+                by.name, settings.mode, settings.direction
+            ),
+        ))
+        .await;
+        Ok(sync_settings_of(&row))
+    }
+
+    async fn preview_schedule(&self, schedule: String) -> Result<Vec<String>, AppError> {
+        CronSchedule::parse(&schedule)
+            .map(|s| describe_runs(&s))
+            .map_err(|message| AppError::field("schedule", message))
+    }
+
+    async fn set_paused(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        paused: bool,
+    ) -> Result<IntegrationState, AppError> {
+        by.require(Role::Admin)?;
+        let row = self.row(by, id).await?;
+        let provider = self.provider(&row.provider)?;
+        let status = status_of(&row);
+        let next = match (paused, status) {
+            (
+                true,
+                IntegrationStatus::Active | IntegrationStatus::Error | IntegrationStatus::Syncing,
+            ) => IntegrationStatus::Paused,
+            (false, IntegrationStatus::Paused) => IntegrationStatus::Active,
+            (_, current) if (current == IntegrationStatus::Paused) == paused => {
+                return Ok(state_of(&row))
+            }
+            (_, current) => {
+                return Err(AppError::Conflict(format!(
+                    "{} is {}; only a connected integration can be paused or resumed.",
+                    provider.name,
+                    current.label().to_lowercase()
+                )))
+            }
+        };
+        let mut active: integration::ActiveModel = row.clone().into();
+        active.status = Set(next.as_str().into());
+        active.updated_at = Set(Utc::now());
+        let row = active
+            .update(&self.db)
+            .await
+            .map_err(|e| internal("pausing an integration", &e))?;
+        let (event, verb) = if paused {
+            ("integration.paused", "paused")
+        } else {
+            ("integration.resumed", "resumed")
+        };
+        self.log(Entry::integration(
+            by.tenant_id.0,
+            row.id,
+            event,
+            format!("{} {verb} {}.", by.name, provider.name),
+        ))
+        .await;
+        Ok(state_of(&row))
+    }
+
+    async fn disconnect(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+    ) -> Result<IntegrationState, AppError> {
+        by.require(Role::Admin)?;
+        let row = self.row(by, id).await?;
+        let provider = self.provider(&row.provider)?;
+        let now = Utc::now();
+        let txn = self
+            .db
+            .begin()
+            .await
+            .map_err(|e| internal("starting a transaction", &e))?;
+        let mut active: integration::ActiveModel = row.clone().into();
+        active.status = Set(IntegrationStatus::Inactive.as_str().into());
+        active.credentials = Set(None);
+        active.schedule = Set(None);
+        active.next_run_at = Set(None);
+        active.token_expires_at = Set(None);
+        active.last_error = Set(None);
+        active.error_count = Set(0);
+        active.connected_at = Set(None);
+        active.updated_at = Set(now);
+        let row = active
+            .update(&txn)
+            .await
+            .map_err(|e| internal("disconnecting an integration", &e))?;
+        Entry::integration(
+            by.tenant_id.0,
+            row.id,
+            "integration.disconnected",
+            format!(
+                "{} disconnected {}; its credentials were deleted.",
+                by.name, provider.name
+            ),
+        )
+        .write(&txn)
+        .await
+        .map_err(|e| internal("logging a disconnection", &e))?;
+        txn.commit()
+            .await
+            .map_err(|e| internal("committing a disconnection", &e))?;
+        tracing::info!(tenant_id = by.tenant_id.0, integration_id = row.id, provider = %provider.key, "integration disconnected");
+        Ok(state_of(&row))
+    }
+
+    async fn set_notify(
+        &self,
+        by: &Principal,
+        provider_key: String,
+        on: bool,
+    ) -> Result<bool, AppError> {
+        by.require(Role::Member)?;
+        let provider = self.provider(&provider_key)?;
+        if provider.availability != Availability::ComingSoon {
+            return Err(AppError::Conflict(format!(
+                "{} is already available: connect it.",
+                provider.name
+            )));
+        }
+        let existing = Tenant(by.tenant_id)
+            .find::<provider_interest::Entity>()
+            .filter(provider_interest::Column::Provider.eq(&provider.key))
+            .one(&self.db)
+            .await
+            .map_err(|e| internal("loading a provider interest", &e))?;
+        match (on, existing) {
+            (true, None) => {
+                provider_interest::ActiveModel {
+                    tenant_id: Set(by.tenant_id.0),
+                    provider: Set(provider.key.clone()),
+                    user_id: Set(Some(by.user_id.0)),
+                    created_at: Set(Utc::now()),
+                    ..Default::default()
+                }
+                .insert(&self.db)
+                .await
+                .map_err(|e| internal("saving a provider interest", &e))?;
+            }
+            (false, Some(_)) => {
+                Tenant(by.tenant_id)
+                    .delete_many::<provider_interest::Entity>()
+                    .filter(provider_interest::Column::Provider.eq(&provider.key))
+                    .exec(&self.db)
+                    .await
+                    .map_err(|e| internal("removing a provider interest", &e))?;
+            }
+            _ => {}
+        }
+        Ok(on)
+    }
+}

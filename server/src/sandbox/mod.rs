@@ -1,0 +1,141 @@
+//! The provider sandbox (`HUB_SANDBOX=1`): an emulator of the providers'
+//! OAuth servers and APIs under `/sandbox/{provider}/…`, speaking their real
+//! protocols and shapes, so that the code talking to it is the code that
+//! talks to the real services. It keeps its grants in memory.
+
+mod api;
+pub mod credentials;
+mod oauth;
+mod pages;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+
+use crate::startup::AppState;
+
+/// Lifetimes of what the sandbox issues (short ones make tests fast).
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub access_token_ttl: Duration,
+    pub code_ttl: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            access_token_ttl: Duration::from_secs(3600),
+            code_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CodeGrant {
+    provider: String,
+    client_id: String,
+    redirect_uri: String,
+    code_challenge: Option<String>,
+    scopes: String,
+    expires_at: DateTime<Utc>,
+    used: bool,
+}
+
+#[derive(Debug, Clone)]
+struct TokenGrant {
+    provider: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+struct RefreshGrant {
+    provider: String,
+    client_id: String,
+    scopes: String,
+}
+
+#[derive(Default)]
+struct Grants {
+    codes: HashMap<String, CodeGrant>,
+    access: HashMap<String, TokenGrant>,
+    refresh: HashMap<String, RefreshGrant>,
+    /// Token endpoint calls per provider and grant type, for tests that count refreshes.
+    calls: HashMap<(String, String), u64>,
+}
+
+pub struct Sandbox {
+    pub config: SandboxConfig,
+    grants: Mutex<Grants>,
+}
+
+impl Sandbox {
+    pub fn new(config: SandboxConfig) -> Self {
+        Self {
+            config,
+            grants: Mutex::new(Grants::default()),
+        }
+    }
+
+    fn grants(&self) -> std::sync::MutexGuard<'_, Grants> {
+        self.grants.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How often the token endpoint of `provider` was called with `grant_type`.
+    pub fn token_calls(&self, provider: &str, grant_type: &str) -> u64 {
+        self.grants()
+            .calls
+            .get(&(provider.to_string(), grant_type.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether `token` is a live access token of `provider`.
+    fn access_is_live(&self, provider: &str, token: &str) -> bool {
+        self.grants().access.get(token).is_some_and(|g| {
+            g.provider == provider && g.expires_at.is_none_or(|at| at > Utc::now())
+        })
+    }
+
+    /// Whether the refresh token is still valid (not revoked).
+    pub fn refresh_is_live(&self, token: &str) -> bool {
+        self.grants().refresh.contains_key(token)
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sandbox", get(pages::index))
+        .route(
+            "/sandbox/{provider}/oauth/authorize",
+            get(oauth::authorize_page).post(oauth::decide),
+        )
+        .route("/sandbox/{provider}/oauth/token", post(oauth::token))
+        .route("/sandbox/{provider}/oauth/revoke", post(oauth::revoke))
+        .route("/sandbox/{provider}/oauth/metadata", get(oauth::metadata))
+        .route(
+            "/sandbox/{provider}/{*rest}",
+            axum::routing::any(api::handle),
+        )
+}
+
+/// A random token with a readable prefix.
+fn random_token(prefix: &str) -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    format!(
+        "{prefix}{}",
+        Alphanumeric.sample_string(&mut rand::rng(), 32)
+    )
+}
+
+/// Minimal HTML escaping for the sandbox's own pages.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
