@@ -119,11 +119,26 @@ pub struct Config {
     /// Lifetime of the sandbox's access tokens and authorization codes.
     pub sandbox_token_ttl: Duration,
     pub sandbox_code_ttl: Duration,
+    /// `HUB_PROVIDER_<KEY>_{BASE_URL,AUTHORIZE_URL,TOKEN_URL,REVOKE_URL}` and
+    /// `HUB_OAUTH_<KEY>_CLIENT_{ID,SECRET}`: per-provider settings, by variable name.
+    pub provider_settings: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let mut config = Self::from_lookup(|name| std::env::var(name).ok())?;
+        config.provider_settings = std::env::vars()
+            .filter(|(name, value)| {
+                (name.starts_with("HUB_PROVIDER_") || name.starts_with("HUB_OAUTH_"))
+                    && !value.trim().is_empty()
+            })
+            .collect();
+        Ok(config)
+    }
+
+    /// A per-provider setting (`HUB_PROVIDER_…`, `HUB_OAUTH_…`), if set.
+    pub fn provider_setting(&self, name: &str) -> Option<String> {
+        self.provider_settings.get(name).cloned()
     }
 
     /// Reads the configuration through `lookup`, so tests need not touch the process environment.
@@ -232,6 +247,7 @@ impl Config {
             allowed_origins,
             sandbox_token_ttl,
             sandbox_code_ttl,
+            provider_settings: Default::default(),
         })
     }
 

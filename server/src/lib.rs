@@ -16,6 +16,7 @@ pub mod format;
 pub mod housekeeping;
 pub mod integrations;
 pub mod metrics;
+pub mod oauth;
 pub mod ops;
 pub mod sandbox;
 pub mod scheduler;

@@ -28,6 +28,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::integrations::IntegrationsService;
 use crate::metrics::{self, HttpMetrics};
+use crate::oauth::{self, OAuthService};
 use crate::sandbox::{self, Sandbox, SandboxConfig};
 use crate::system::SystemService;
 use crate::{api, db, ops};
@@ -48,6 +49,7 @@ pub struct AppState {
     pub keyring: crypto::Keyring,
     /// The provider emulator, when `HUB_SANDBOX=1`.
     pub sandbox: Option<Arc<Sandbox>>,
+    pub oauth: Arc<OAuthService>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,14 +132,16 @@ impl Application {
     }
 }
 
-/// The catalog with the deployment's overrides, pointed at the sandbox when it is on.
+/// The catalog pointed at the sandbox when it is on, then with the
+/// deployment's explicit overrides (which win).
 pub fn load_catalog(config: &Config) -> Result<Catalog, crate::catalog::CatalogError> {
-    let catalog = Catalog::builtin()?.with_overrides(|name| std::env::var(name).ok())?;
-    Ok(if config.sandbox {
+    let catalog = Catalog::builtin()?;
+    let catalog = if config.sandbox {
         catalog.pointed_at_sandbox(&config.public_url)
     } else {
         catalog
-    })
+    };
+    catalog.with_overrides(|name| config.provider_setting(name))
 }
 
 fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, StartupError> {
@@ -163,6 +167,12 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
         .site_addr(config.site_addr)
         .env(Env::PROD)
         .build();
+    let oauth = Arc::new(OAuthService::new(
+        db.clone(),
+        catalog.clone(),
+        keyring.clone(),
+        &config,
+    ));
     let auth = AuthState {
         passwords: Passwords::new()?,
         throttle: Arc::new(LoginThrottle::default()),
@@ -182,6 +192,7 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
             catalog: catalog.clone(),
             keyring: keyring.clone(),
             http: connections::http_client(),
+            oauth: oauth.clone(),
         }),
     };
     Ok(AppState {
@@ -194,6 +205,7 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
         catalog,
         keyring,
         sandbox,
+        oauth,
     })
 }
 
@@ -236,6 +248,14 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(handlers::login))
         .route("/logout", post(handlers::logout))
         .route("/setup", post(handlers::setup))
+        .route(
+            "/api/integrations/{id}/oauth/start",
+            get(oauth::handlers::start),
+        )
+        .route(
+            "/api/integrations/oauth/callback",
+            get(oauth::handlers::callback),
+        )
         .nest("/api/v1", api::routes())
         .merge(sandbox)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {

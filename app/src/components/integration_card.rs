@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::integrations::{Disconnect, SetNotify, SetPaused, StartConnect};
-use crate::domain::catalog::ProviderSummary;
+use crate::domain::catalog::{AuthKind, ProviderSummary};
 use crate::domain::integrations::{IntegrationStatus, ProviderCard};
 
 /// Actions shared by every card of the page, so the page refreshes after any of them.
@@ -131,6 +131,16 @@ pub fn IntegrationCard(
                     (true, Some(id)) => view! {
                         <A href=format!("/integrations/{id}") attr:class="btn btn-ghost btn-small"
                             attr:aria-label=format!("Settings of {name}")>"Settings"</A>
+                        {(can_manage && status == IntegrationStatus::Error && provider.auth_kind == AuthKind::Oauth2).then(|| {
+                            let key = key.clone();
+                            view! {
+                                <button type="button" class="btn btn-primary btn-small"
+                                    data-testid=format!("reconnect-{key}")
+                                    on:click=move |_| { actions.start.dispatch(StartConnect { provider: key.clone() }); }>
+                                    "Reconnect"
+                                </button>
+                            }
+                        })}
                         {can_manage.then(|| {
                             let paused = status == IntegrationStatus::Paused;
                             view! {

@@ -102,7 +102,15 @@ fn Hub(view: HubView, actions: CardActions) -> impl IntoView {
         move || available.with_value(|cards| cards.iter().filter(|c| matches(c)).count());
     let category_options = categories.clone();
 
+    let notice = oauth_notice(
+        &query.get_untracked(),
+        &available.with_value(|cards| cards.clone()),
+    );
     view! {
+        {notice.map(|(ok, text)| view! {
+            <div class=if ok { "notice notice-success" } else { "notice notice-error" }
+                role=if ok { "status" } else { "alert" } data-testid="oauth-notice">{text}</div>
+        })}
         <StatsCards stats/>
         <form class="filters" method="get" action="/integrations" role="search" data-testid="filters"
             on:submit=move |ev| ev.prevent_default()>
@@ -162,6 +170,37 @@ fn Hub(view: HubView, actions: CardActions) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The outcome of an OAuth connection, from the query the callback sent the person back with.
+fn oauth_notice(
+    query: &leptos_router::params::ParamsMap,
+    cards: &[ProviderCard],
+) -> Option<(bool, String)> {
+    let code = query.get("oauth")?;
+    let key = query.get("provider").unwrap_or_default();
+    let name = cards
+        .iter()
+        .find(|c| c.provider.key == key)
+        .map(|c| c.provider.name.clone())
+        .unwrap_or_else(|| "The provider".to_string());
+    let detail = query.get("detail").unwrap_or_default();
+    let text = match code.as_str() {
+        "connected" => return Some((true, format!("{name} is connected."))),
+        "denied" => format!("You declined access at {name}. Nothing was connected."),
+        "state_unknown" => "That sign-in link is not one the hub started. Nothing was connected; press Connect to start again.".into(),
+        "state_used" => "That sign-in link was already used. If the connection did not finish, press Connect again.".into(),
+        "state_expired" => "The sign-in took longer than 10 minutes and expired. Nothing was connected; press Connect again.".into(),
+        "state_session" => "The sign-in was started in another browser session. Press Connect again from this window.".into(),
+        "provider_error" => format!("{name} reported a problem: {detail}. Nothing was connected; try again."),
+        "token_unreachable" => format!("Could not reach {name} to finish connecting: {detail}. Nothing was saved; try again in a moment."),
+        "no_client" => format!(
+            "{name} needs an OAuth app before it can be connected. The server operator sets {detail}, or an admin enters the workspace's own client ID and secret in {name}'s settings."
+        ),
+        "forbidden" => "Only admins can connect integrations.".into(),
+        _ => "Something went wrong while connecting. Nothing was saved; try again.".into(),
+    };
+    Some((false, text))
 }
 
 #[component]

@@ -74,7 +74,7 @@ pub fn describe(name: &str, status: StatusCode, body: &str) -> ConnectionTest {
         };
     }
     let said = provider_message(body)
-        .map(|m| format!(" {name} said: “{m}”"))
+        .map(|m| format!(" {name} said: “{}”.", m.trim_end_matches('.')))
         .unwrap_or_default();
     let message = match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => format!(

@@ -29,6 +29,7 @@ use crate::db::entities::{integration, integration_log, provider_interest};
 use crate::db::scoped::Tenant;
 use crate::error::internal;
 use crate::format;
+use crate::oauth::OAuthService;
 use crate::scheduler::CronSchedule;
 
 pub struct IntegrationsService {
@@ -36,6 +37,7 @@ pub struct IntegrationsService {
     pub catalog: Arc<Catalog>,
     pub keyring: Keyring,
     pub http: reqwest::Client,
+    pub oauth: Arc<OAuthService>,
 }
 
 pub fn subject(row: &integration::Model) -> Subject<'static> {
@@ -239,11 +241,19 @@ impl IntegrationsPort for IntegrationsService {
             .await
             .map_err(|e| internal("looking up an integration", &e))?;
         let now = Utc::now();
+        // OAuth connections stay as they are until the provider's consent
+        // completes; the others wait for their form.
+        let is_oauth = matches!(provider.auth, Auth::Oauth2(_));
+        let initial = if is_oauth {
+            IntegrationStatus::Inactive
+        } else {
+            IntegrationStatus::Pending
+        };
         let row = match existing {
-            Some(row) if status_of(&row) != IntegrationStatus::Inactive => row,
+            Some(row) if status_of(&row) != IntegrationStatus::Inactive || is_oauth => row,
             Some(row) => {
                 let mut active: integration::ActiveModel = row.into();
-                active.status = Set(IntegrationStatus::Pending.as_str().into());
+                active.status = Set(initial.as_str().into());
                 active.updated_at = Set(now);
                 active
                     .update(&self.db)
@@ -256,7 +266,7 @@ impl IntegrationsPort for IntegrationsService {
                 integration::ActiveModel {
                     tenant_id: Set(by.tenant_id.0),
                     provider: Set(provider.key.clone()),
-                    status: Set(IntegrationStatus::Pending.as_str().into()),
+                    status: Set(initial.as_str().into()),
                     credentials: Set(None),
                     config: Set(serde_json::json!({})),
                     schedule: Set(None),
@@ -411,7 +421,20 @@ impl IntegrationsPort for IntegrationsService {
         by.require(Role::Admin)?;
         let row = self.row(by, id).await?;
         let provider = self.provider(&row.provider)?;
-        let stored = self.credentials(&row)?;
+        // OAuth connections test with a token fresh enough to be accepted.
+        let stored = if matches!(provider.auth, Auth::Oauth2(_)) && row.credentials.is_some() {
+            match self.oauth.fresh_credentials(row.id, false).await {
+                Ok(credentials) => credentials,
+                Err(err) => {
+                    return Ok(ConnectionTest {
+                        ok: false,
+                        message: err.to_string(),
+                    })
+                }
+            }
+        } else {
+            self.credentials(&row)?
+        };
         let checked = form::check(provider, &stored, &config_of(&row), &values)?;
         Ok(verify::run(
             &self.http,
@@ -557,6 +580,7 @@ impl IntegrationsPort for IntegrationsService {
         by.require(Role::Admin)?;
         let row = self.row(by, id).await?;
         let provider = self.provider(&row.provider)?;
+        let revoked = self.oauth.revoke(&row).await;
         let now = Utc::now();
         let txn = self
             .db
@@ -582,8 +606,10 @@ impl IntegrationsPort for IntegrationsService {
             row.id,
             "integration.disconnected",
             format!(
-                "{} disconnected {}; its credentials were deleted.",
-                by.name, provider.name
+                "{} disconnected {}; its credentials were deleted.{}",
+                by.name,
+                provider.name,
+                revoked.map(|r| format!(" {r}")).unwrap_or_default()
             ),
         )
         .write(&txn)

@@ -111,6 +111,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The hub's key ring, to look inside encrypted columns.
     pub keyring: server::crypto::Keyring,
+    /// The running hub's state (its OAuth service, sandbox, catalog).
+    pub state: server::startup::AppState,
     master_key: Option<String>,
     data_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
@@ -309,7 +311,14 @@ pub fn test_config(db: &DatabaseUrl, data_dir: &std::path::Path, extra: &[(&str,
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
     }
-    Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid")
+    let mut config =
+        Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration is valid");
+    config.provider_settings = vars
+        .iter()
+        .filter(|(k, _)| k.starts_with("HUB_PROVIDER_") || k.starts_with("HUB_OAUTH_"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    config
 }
 
 pub enum DatabaseUrl {
@@ -338,6 +347,7 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
     });
     let app = Application::build(config).await.expect("hub starts");
     let keyring = app.state().keyring.clone();
+    let state = app.state().clone();
     let addr = app.local_addr();
     let db_conn = app.state().db.clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -351,6 +361,7 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         client,
         db: db_conn,
         keyring,
+        state,
         master_key,
         data_dir,
         shutdown: Some(tx),

@@ -9,5 +9,6 @@ mod cli;
 mod integrations;
 mod logs;
 mod migrations;
+mod oauth;
 mod ops;
 mod shell;
