@@ -167,3 +167,37 @@ pub async fn set_notify(provider: String, on: bool) -> Result<bool, AppError> {
         .await,
     )
 }
+
+/// Saves the workspace's own OAuth app (client id and secret) for this provider.
+#[server(prefix = "/api", endpoint = "integrations/oauth-app")]
+pub async fn save_oauth_app(
+    id: IntegrationId,
+    client_id: String,
+    client_secret: String,
+) -> Result<IntegrationDetail, AppError> {
+    respond(
+        async move {
+            let by = guard::require(Role::Admin)?;
+            ports::backend()?
+                .integrations
+                .set_oauth_app(&by, id, Some((client_id, client_secret)))
+                .await
+        }
+        .await,
+    )
+}
+
+/// Removes the workspace's own OAuth app; the deployment's is used again.
+#[server(prefix = "/api", endpoint = "integrations/oauth-app-remove")]
+pub async fn remove_oauth_app(id: IntegrationId) -> Result<IntegrationDetail, AppError> {
+    respond(
+        async move {
+            let by = guard::require(Role::Admin)?;
+            ports::backend()?
+                .integrations
+                .set_oauth_app(&by, id, None)
+                .await
+        }
+        .await,
+    )
+}

@@ -122,6 +122,13 @@ pub trait IntegrationsPort: Send + Sync + 'static {
         provider: String,
         on: bool,
     ) -> Result<bool, AppError>;
+    /// The workspace's own OAuth app for the integration's provider (`None` removes it).
+    async fn set_oauth_app(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        app: Option<(String, String)>,
+    ) -> Result<IntegrationDetail, AppError>;
 }
 
 /// Every port, cloned into each request's context.

@@ -137,6 +137,31 @@ pub struct LogLine {
     pub at: TimeText,
 }
 
+/// Where an OAuth connection's app (client id and secret) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthAppSource {
+    /// Entered by an admin of this workspace.
+    Workspace,
+    /// Set by the operator (`HUB_OAUTH_<PROVIDER>_CLIENT_ID`).
+    Deployment,
+    /// The provider sandbox's built-in app.
+    Sandbox,
+    /// None yet: connecting is not possible.
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthInfo {
+    pub app_source: OAuthAppSource,
+    /// The workspace's own client id, when it has one.
+    pub workspace_client_id: Option<String>,
+    /// Starts (or restarts) the provider's consent: a full page load.
+    pub connect_url: String,
+    /// The variables the operator would set for a deployment-wide app.
+    pub deployment_variables: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationDetail {
     pub id: IntegrationId,
@@ -148,6 +173,8 @@ pub struct IntegrationDetail {
     pub config: BTreeMap<String, String>,
     pub sync: SyncSettings,
     pub activity: Vec<LogLine>,
+    /// For OAuth providers: how connecting works here.
+    pub oauth: Option<OAuthInfo>,
 }
 
 impl IntegrationDetail {

@@ -9,16 +9,19 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::integrations::{
-    load_integration, preview_schedule, SaveConfiguration, SaveSyncSettings, TestConnection,
+    load_integration, preview_schedule, RemoveOauthApp, SaveConfiguration, SaveOauthApp,
+    SaveSyncSettings, TestConnection,
 };
 use crate::components::empty_state::EmptyState;
-use crate::components::forms::FormMessage;
+use crate::components::forms::{Field, FormMessage};
 use crate::components::guard::current_user;
 use crate::components::integration_card::StatusBadge;
 use crate::domain::auth::Role;
 use crate::domain::catalog::{FieldKind, FieldSpec};
 use crate::domain::ids::IntegrationId;
-use crate::domain::integrations::{FieldValue, IntegrationDetail, LogLine};
+use crate::domain::integrations::{
+    FieldValue, IntegrationDetail, IntegrationStatus, LogLine, OAuthAppSource, OAuthInfo,
+};
 use crate::domain::AppError;
 use crate::pages::integrations::HubRefresh;
 use crate::pages::not_found::NotFound;
@@ -71,6 +74,9 @@ pub fn IntegrationSettings() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let reload = RwSignal::new(0usize);
+    // Outlive a reload of the data (which re-creates the dialog's content).
+    let tab = RwSignal::new(Tab::Configuration);
+    let flash = RwSignal::new(None::<String>);
     let detail = Resource::new(
         move || (id(), reload.get()),
         |(id, _)| async move {
@@ -83,7 +89,7 @@ pub fn IntegrationSettings() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || detail.get().map(|result| match result {
-                Ok(detail) => view! { <SettingsDialog detail reload/> }.into_any(),
+                Ok(detail) => view! { <SettingsDialog detail reload tab flash/> }.into_any(),
                 Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                 Err(err) => view! { <p class="notice notice-error" role="alert">{err.to_string()}</p> }.into_any(),
             })}
@@ -92,7 +98,12 @@ pub fn IntegrationSettings() -> impl IntoView {
 }
 
 #[component]
-fn SettingsDialog(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl IntoView {
+fn SettingsDialog(
+    detail: IntegrationDetail,
+    reload: RwSignal<usize>,
+    tab: RwSignal<Tab>,
+    flash: RwSignal<Option<String>>,
+) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     let navigate = use_navigate();
     let close = move || navigate("/integrations", Default::default());
@@ -103,7 +114,6 @@ fn SettingsDialog(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl In
             let _ = dialog.show_modal();
         }
     });
-    let tab = RwSignal::new(Tab::Configuration);
     let title_id = "settings-title";
     let provider = detail.provider.clone();
     let name = provider.name.clone();
@@ -145,7 +155,10 @@ fn SettingsDialog(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl In
                         aria-selected=move || (tab.get() == t).to_string()
                         tabindex=move || if tab.get() == t { "0" } else { "-1" }
                         class="tab" class:tab-active=move || tab.get() == t
-                        on:click=move |_| tab.set(t)>
+                        on:click=move |_| {
+                            flash.set(None);
+                            tab.set(t);
+                        }>
                         {t.label()}
                     </button>
                 }).collect_view()}
@@ -153,7 +166,7 @@ fn SettingsDialog(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl In
             <div class="tab-panel" role="tabpanel" id=move || format!("panel-{}", tab.get().id())
                 aria-labelledby=move || format!("tab-{}", tab.get().id())>
                 {move || match tab.get() {
-                    Tab::Configuration => view! { <ConfigurationTab detail=detail.get_value() reload/> }.into_any(),
+                    Tab::Configuration => view! { <ConfigurationTab detail=detail.get_value() reload flash/> }.into_any(),
                     Tab::Sync => view! { <SyncTab detail=detail.get_value()/> }.into_any(),
                     Tab::Mapping => view! {
                         <EmptyState icon="🔀" title="Field mapping"
@@ -189,7 +202,11 @@ fn initial_values(detail: &IntegrationDetail) -> BTreeMap<String, String> {
 }
 
 #[component]
-fn ConfigurationTab(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl IntoView {
+fn ConfigurationTab(
+    detail: IntegrationDetail,
+    reload: RwSignal<usize>,
+    flash: RwSignal<Option<String>>,
+) -> impl IntoView {
     let can_manage = current_user().is_some_and(|u| u.can(Role::Admin));
     let id = detail.id;
     let values = RwSignal::new(initial_values(&detail));
@@ -198,6 +215,7 @@ fn ConfigurationTab(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl 
     let refresh = use_context::<HubRefresh>();
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
+            flash.set(Some("Saved.".to_string()));
             reload.update(|n| *n += 1);
             if let Some(HubRefresh(signal)) = refresh {
                 signal.update(|n| *n += 1);
@@ -205,9 +223,16 @@ fn ConfigurationTab(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl 
         }
     });
     let fields = detail.form_fields();
+    let oauth_section = detail
+        .oauth
+        .clone()
+        .map(|oauth| view! { <OAuthSection oauth detail=detail.clone() reload can_manage/> });
     if fields.is_empty() {
         return view! {
-            <p class="muted">{format!("{} needs no credentials: connecting it is all there is to do.", detail.provider.name)}</p>
+            {oauth_section}
+            {detail.oauth.is_none().then(|| view! {
+                <p class="muted">{format!("{} needs no credentials: connecting it is all there is to do.", detail.provider.name)}</p>
+            })}
         }
         .into_any();
     }
@@ -232,10 +257,7 @@ fn ConfigurationTab(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl 
         Some(Err(err)) => Some(err.to_string()),
         _ => None,
     });
-    let saved = Signal::derive(move || match save.value().get() {
-        Some(Ok(_)) => Some("Saved.".to_string()),
-        _ => None,
-    });
+    let saved = Signal::derive(move || flash.get());
     let test_result = move || test.value().get();
     let masked: BTreeMap<String, String> = detail
         .credentials
@@ -247,9 +269,11 @@ fn ConfigurationTab(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl 
         .collect();
 
     view! {
+        {oauth_section}
         <form class="form" data-testid="configuration-form" novalidate
             on:submit=move |ev| {
                 ev.prevent_default();
+                flash.set(None);
                 save.dispatch(SaveConfiguration { id, values: values.get_untracked(), untested: false });
             }>
             <FormMessage message=save_message/>
@@ -289,6 +313,80 @@ fn ConfigurationTab(detail: IntegrationDetail, reload: RwSignal<usize>) -> impl 
         </form>
     }
     .into_any()
+}
+
+/// For OAuth providers: connect or reconnect through the provider's consent,
+/// and the workspace's own OAuth app.
+#[component]
+fn OAuthSection(
+    oauth: OAuthInfo,
+    detail: IntegrationDetail,
+    reload: RwSignal<usize>,
+    can_manage: bool,
+) -> impl IntoView {
+    let id = detail.id;
+    let name = detail.provider.name.clone();
+    let connected = detail.status.is_connected() && detail.status != IntegrationStatus::Pending;
+    let save = ServerAction::<SaveOauthApp>::new();
+    let remove = ServerAction::<RemoveOauthApp>::new();
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(_)))
+        {
+            reload.update(|n| *n += 1);
+        }
+    });
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || match save.value().get() {
+            Some(Err(err)) => err.field_message(field).map(str::to_string),
+            _ => None,
+        })
+    };
+    let source = match oauth.app_source {
+        OAuthAppSource::Workspace => format!(
+            "Connects with your workspace's own OAuth app (client ID {}).",
+            oauth.workspace_client_id.clone().unwrap_or_default()
+        ),
+        OAuthAppSource::Deployment => "Connects with the OAuth app this hub's operator set up.".to_string(),
+        OAuthAppSource::Sandbox => "Connects with the provider sandbox's built-in app.".to_string(),
+        OAuthAppSource::Missing => format!(
+            "{name} needs an OAuth app before it can be connected: the operator sets {}, or you enter your workspace's own below.",
+            oauth.deployment_variables
+        ),
+    };
+    let missing = oauth.app_source == OAuthAppSource::Missing;
+    view! {
+        <section class="oauth-section" data-testid="oauth-section">
+            <p class=if missing { "notice notice-error" } else { "muted small" }>{source}</p>
+            {(can_manage && !missing).then(|| view! {
+                <a class="btn btn-primary" rel="external" href=oauth.connect_url.clone() data-testid="oauth-connect">
+                    {if connected { format!("Reconnect {name}") } else { format!("Connect with {name}") }}
+                </a>
+            })}
+            {can_manage.then(|| view! {
+                <details class="oauth-app" open=missing>
+                    <summary>"Use your workspace's own OAuth app"</summary>
+                    <FormMessage message=Signal::derive(move || match save.value().get() {
+                        Some(Err(AppError::Validation(_))) | None => None,
+                        Some(Err(err)) => Some(err.to_string()),
+                        Some(Ok(_)) => None,
+                    })/>
+                    <ActionForm action=save attr:class="form form-grid">
+                        <input type="hidden" name="id" value=id.0/>
+                        <Field name="client_id" label="Client ID" required=true error=field_error("client_id") autocomplete="off"/>
+                        <Field name="client_secret" label="Client secret" kind="password" required=true
+                            error=field_error("client_secret") autocomplete="new-password"/>
+                        <div class="form-actions">
+                            <button type="submit" class="btn btn-ghost">"Save OAuth app"</button>
+                            {(oauth.app_source == OAuthAppSource::Workspace).then(|| view! {
+                                <button type="button" class="btn btn-ghost btn-danger-text"
+                                    on:click=move |_| { remove.dispatch(RemoveOauthApp { id }); }>"Remove"</button>
+                            })}
+                        </div>
+                    </ActionForm>
+                </details>
+            })}
+        </section>
+    }
 }
 
 fn field_key(field: &FieldSpec) -> String {

@@ -132,7 +132,10 @@ fn Hub(view: HubView, actions: CardActions) -> impl IntoView {
             </div>
             <noscript><button type="submit" class="btn btn-ghost">"Filter"</button></noscript>
             <p class="filter-count muted" aria-live="polite" data-testid="visible-count">
-                {move || format!("{} providers", visible_count())}
+                {move || match visible_count() {
+                    1 => "1 provider".to_string(),
+                    n => format!("{n} providers"),
+                }}
             </p>
         </form>
         {move || (visible_count() == 0).then(|| view! {

@@ -10,7 +10,7 @@ use app::domain::catalog::Availability;
 use app::domain::ids::IntegrationId;
 use app::domain::integrations::{
     ConnectStart, ConnectionTest, HubView, IntegrationDetail, IntegrationState, IntegrationStatus,
-    LogLine, ProviderCard, SyncSettings, TimeText,
+    LogLine, OAuthAppSource, OAuthInfo, ProviderCard, SyncSettings, TimeText,
 };
 use app::domain::{AppError, FieldError};
 use async_trait::async_trait;
@@ -25,11 +25,11 @@ use crate::activity::{Entry, Level};
 use crate::catalog::{Auth, Catalog, Provider};
 use crate::connections::{verify, Credentials};
 use crate::crypto::{Keyring, Subject};
-use crate::db::entities::{integration, integration_log, provider_interest};
+use crate::db::entities::{integration, integration_log, oauth_app, provider_interest};
 use crate::db::scoped::Tenant;
 use crate::error::internal;
 use crate::format;
-use crate::oauth::OAuthService;
+use crate::oauth::{AppSource, OAuthService};
 use crate::scheduler::CronSchedule;
 
 pub struct IntegrationsService {
@@ -136,6 +136,34 @@ impl IntegrationsService {
         values
     }
 
+    async fn oauth_info(
+        &self,
+        by: &Principal,
+        row: &integration::Model,
+        provider: &Provider,
+    ) -> Result<Option<OAuthInfo>, AppError> {
+        if !matches!(provider.auth, Auth::Oauth2(_)) {
+            return Ok(None);
+        }
+        let app = self.oauth.app_for(by.tenant_id.0, &provider.key).await?;
+        let key = provider.key.to_ascii_uppercase();
+        Ok(Some(OAuthInfo {
+            app_source: match app.as_ref().map(|a| a.source) {
+                Some(AppSource::Tenant) => OAuthAppSource::Workspace,
+                Some(AppSource::Deployment) => OAuthAppSource::Deployment,
+                Some(AppSource::Sandbox) => OAuthAppSource::Sandbox,
+                None => OAuthAppSource::Missing,
+            },
+            workspace_client_id: app
+                .filter(|a| a.source == AppSource::Tenant)
+                .map(|a| a.client_id),
+            connect_url: format!("/api/integrations/{}/oauth/start", row.id),
+            deployment_variables: format!(
+                "HUB_OAUTH_{key}_CLIENT_ID and HUB_OAUTH_{key}_CLIENT_SECRET"
+            ),
+        }))
+    }
+
     async fn log(&self, entry: Entry<'_>) {
         if let Err(err) = entry.write(&self.db).await {
             tracing::warn!(error = %err, "could not write to the activity log");
@@ -201,7 +229,9 @@ impl IntegrationsPort for IntegrationsService {
             .await
             .map_err(|e| internal("loading an integration's activity", &e))?;
         let now = Utc::now();
+        let oauth = self.oauth_info(by, &row, provider).await?;
         Ok(IntegrationDetail {
+            oauth,
             id,
             provider: provider.summary(),
             status: status_of(&row),
@@ -666,5 +696,105 @@ impl IntegrationsPort for IntegrationsService {
             _ => {}
         }
         Ok(on)
+    }
+
+    async fn set_oauth_app(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        app: Option<(String, String)>,
+    ) -> Result<IntegrationDetail, AppError> {
+        by.require(Role::Admin)?;
+        let row = self.row(by, id).await?;
+        let provider = self.provider(&row.provider)?;
+        if !matches!(provider.auth, Auth::Oauth2(_)) {
+            return Err(AppError::Conflict(format!(
+                "{} does not connect with OAuth.",
+                provider.name
+            )));
+        }
+        let scope = Tenant(by.tenant_id);
+        let txn = self
+            .db
+            .begin()
+            .await
+            .map_err(|e| internal("starting a transaction", &e))?;
+        scope
+            .delete_many::<oauth_app::Entity>()
+            .filter(oauth_app::Column::Provider.eq(&provider.key))
+            .exec(&txn)
+            .await
+            .map_err(|e| internal("removing an OAuth app", &e))?;
+        let message = match app {
+            None => format!("{} removed the workspace's own OAuth app.", by.name),
+            Some((client_id, client_secret)) => {
+                let (client_id, client_secret) = (
+                    client_id.trim().to_string(),
+                    client_secret.trim().to_string(),
+                );
+                let mut errors = Vec::new();
+                if client_id.is_empty() || client_id.len() > 512 {
+                    errors.push(FieldError::new(
+                        "client_id",
+                        "Enter the client ID of your OAuth app.",
+                    ));
+                }
+                if client_secret.is_empty() || client_secret.len() > 1024 {
+                    errors.push(FieldError::new(
+                        "client_secret",
+                        "Enter the client secret of your OAuth app.",
+                    ));
+                }
+                if !errors.is_empty() {
+                    return Err(AppError::Validation(errors));
+                }
+                let now = Utc::now();
+                // The secret's associated data names the row, so the row comes first.
+                let created = oauth_app::ActiveModel {
+                    tenant_id: Set(by.tenant_id.0),
+                    provider: Set(provider.key.clone()),
+                    client_id: Set(client_id.clone()),
+                    client_secret: Set(Vec::new()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await
+                .map_err(|e| internal("saving an OAuth app", &e))?;
+                let subject = Subject {
+                    tenant_id: by.tenant_id.0,
+                    kind: "oauth_app",
+                    id: created.id,
+                };
+                let sealed = self
+                    .keyring
+                    .encrypt(subject, client_secret.as_bytes())
+                    .map_err(|e| internal("encrypting an OAuth client secret", &e))?;
+                let mut active: oauth_app::ActiveModel = created.into();
+                active.client_secret = Set(sealed);
+                active
+                    .update(&txn)
+                    .await
+                    .map_err(|e| internal("saving an OAuth app", &e))?;
+                format!(
+                    "{} set the workspace's own OAuth app (client ID {client_id}).",
+                    by.name
+                )
+            }
+        };
+        Entry::integration(
+            by.tenant_id.0,
+            row.id,
+            "integration.oauth_app_changed",
+            message,
+        )
+        .write(&txn)
+        .await
+        .map_err(|e| internal("logging an OAuth app change", &e))?;
+        txn.commit()
+            .await
+            .map_err(|e| internal("committing an OAuth app", &e))?;
+        self.detail(by, id).await
     }
 }
