@@ -18,10 +18,18 @@ use leptos_router::{path, SsrMode};
 use components::guard::provide_request_context;
 use components::layout::Layout;
 use pages::{
-    activity::ActivityPage, admin::AdminIntegrationsPage,
-    integration_settings::IntegrationSettings, integrations::IntegrationsPage, login::LoginPage,
-    not_found::NotFound, platform::PlatformPage, setup::SetupPage, tokens::ApiTokensPage,
-    user_detail::UserDetailPage, users::UsersPage,
+    activity::ActivityPage,
+    admin::AdminIntegrationsPage,
+    contacts::{ContactDetailPage, ContactsPage},
+    integration_settings::IntegrationSettings,
+    integrations::IntegrationsPage,
+    login::LoginPage,
+    not_found::NotFound,
+    platform::PlatformPage,
+    setup::SetupPage,
+    tokens::ApiTokensPage,
+    user_detail::UserDetailPage,
+    users::UsersPage,
 };
 
 /// The document around the application, rendered only on the server.
@@ -67,6 +75,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("") view=|| ()/>
                             <Route path=path!(":id") view=IntegrationSettings/>
                         </ParentRoute>
+                        <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/contacts/:id") view=ContactDetailPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/integrations") view=AdminIntegrationsPage/>
                         <Route path=path!("/admin/users") view=UsersPage/>
                         <Route path=path!("/admin/users/:id") view=UserDetailPage ssr=SsrMode::Async/>

@@ -34,6 +34,12 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Re-encrypt every stored secret under a new master key (resumable).
+    RotateKey {
+        /// A file holding the new key: base64 of 32 random bytes (`openssl rand -base64 32 > new.key`).
+        #[arg(long)]
+        new_key_file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,6 +137,7 @@ pub fn main() -> ExitCode {
             }
             Command::User { action } => user(config, action).await,
             Command::Token { action } => token(config, action).await,
+            Command::RotateKey { new_key_file } => rotate_key(config, new_key_file).await,
         }
     });
     match result {
@@ -337,5 +344,53 @@ async fn token(config: Config, action: TokenAction) -> Result<(), String> {
         created.summary.prefix, principal.email, principal.role
     );
     println!("{}", created.token);
+    Ok(())
+}
+
+async fn rotate_key(config: Config, new_key_file: std::path::PathBuf) -> Result<(), String> {
+    use crate::crypto::{self, master_key, Keyring, MasterKeySource};
+
+    let new_key = master_key::read_key_file(&new_key_file).map_err(|e| match e {
+        master_key::MasterKeyError::File { path, reason } => format!("--new-key-file: cannot read {path}: {reason}"),
+        master_key::MasterKeyError::Malformed { path, problem } => {
+            format!("--new-key-file: {path} {problem}; create one with `openssl rand -base64 32 > {path}`")
+        }
+        other => other.to_string(),
+    })?;
+    let conn = ready_database(&config).await?;
+    let (current, source) = crypto::load_or_generate(&config).map_err(|e| e.to_string())?;
+    let new_version = crypto::key_version(&new_key);
+    let mut keyring = Keyring::new(&new_key).with_previous(&current);
+    if let Some(previous) = &config.previous_master_key {
+        keyring = keyring.with_previous(previous);
+    }
+    if crypto::key_version(&current) == new_version {
+        println!("the key in {} is already the current key; re-encrypting anything left under older keys", new_key_file.display());
+    }
+    let total = crypto::rotate::rotate_all(&conn, &keyring, |tenant, changed| {
+        println!("tenant {tenant}: {changed} secrets re-encrypted");
+    })
+    .await
+    .map_err(|e| format!("rotation stopped (run the same command again to resume): {e}"))?;
+    println!("{total} secrets now use key {new_version:08x}");
+    match source {
+        MasterKeySource::File(path) | MasterKeySource::Generated(path) => {
+            let temporary = path.with_extension("key.new");
+            std::fs::copy(&new_key_file, &temporary)
+                .and_then(|_| {
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600))?;
+                    }
+                    std::fs::rename(&temporary, &path)
+                })
+                .map_err(|e| format!("re-encrypted, but could not replace {}: {e}; copy the new key there yourself", path.display()))?;
+            println!("{} now holds the new key; restart the hub", path.display());
+        }
+        MasterKeySource::Environment => {
+            println!("set HUB_MASTER_KEY to the new key (the contents of {}) and restart every hub process", new_key_file.display());
+        }
+    }
     Ok(())
 }

@@ -107,6 +107,8 @@ pub struct Config {
     /// Where the browser bundle (`pkg/`) and static files are served from.
     pub site_root: PathBuf,
     pub master_key: Option<MasterKey>,
+    /// The key before the last rotation, still accepted for reading while `hub rotate-key` runs.
+    pub previous_master_key: Option<MasterKey>,
     pub log_format: LogFormat,
     pub log_filter: String,
     pub sandbox: bool,
@@ -119,6 +121,20 @@ pub struct Config {
     /// Lifetime of the sandbox's access tokens and authorization codes.
     pub sandbox_token_ttl: Duration,
     pub sandbox_code_ttl: Duration,
+    /// Job workers in this process (`HUB_WORKERS`).
+    pub workers: usize,
+    /// How long a worker's claim on a job lasts without a heartbeat (`HUB_JOB_LEASE`).
+    pub job_lease: Duration,
+    /// The first backoff of a sync's retried request (`HUB_SYNC_RETRY_BASE`).
+    pub sync_retry_base: Duration,
+    /// How often the scheduler looks for due schedules (`HUB_SCHEDULER_TICK`).
+    pub scheduler_tick: Duration,
+    /// The sandbox's data: records per provider, every how many list requests
+    /// one answers 429, added latency per page, and how often records change.
+    pub sandbox_records: u64,
+    pub sandbox_rate_limit_every: u64,
+    pub sandbox_latency: Duration,
+    pub sandbox_change_every: Option<Duration>,
     /// `HUB_PROVIDER_<KEY>_{BASE_URL,AUTHORIZE_URL,TOKEN_URL,REVOKE_URL}` and
     /// `HUB_OAUTH_<KEY>_CLIENT_{ID,SECRET}`: per-provider settings, by variable name.
     pub provider_settings: std::collections::BTreeMap<String, String>,
@@ -172,6 +188,13 @@ impl Config {
 
         let master_key = get("HUB_MASTER_KEY")
             .map(|v| MasterKey::parse_base64(&v).map_err(|p| ConfigError::new("HUB_MASTER_KEY", p)))
+            .transpose()?;
+
+        let previous_master_key = get("HUB_MASTER_KEY_PREVIOUS")
+            .map(|v| {
+                MasterKey::parse_base64(&v)
+                    .map_err(|p| ConfigError::new("HUB_MASTER_KEY_PREVIOUS", p))
+            })
             .transpose()?;
 
         let log_format = match get("HUB_LOG_FORMAT").as_deref().map(str::trim) {
@@ -231,14 +254,61 @@ impl Config {
                 parse_duration(&v).map_err(|p| ConfigError::new("HUB_SANDBOX_CODE_TTL", p))?
             }
         };
+        let duration = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => parse_duration(&v).map_err(|p| ConfigError::new(name, p)),
+            }
+        };
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| ConfigError::new(name, format!("'{v}' is not a whole number"))),
+            }
+        };
+        let workers = number("HUB_WORKERS", 2)?;
+        if workers > 64 {
+            return Err(ConfigError::new(
+                "HUB_WORKERS",
+                "must be between 0 (this process only serves) and 64".to_string(),
+            ));
+        }
+        let job_lease = duration("HUB_JOB_LEASE", Duration::from_secs(30))?;
+        let sync_retry_base = duration("HUB_SYNC_RETRY_BASE", Duration::from_millis(500))?;
+        let scheduler_tick = duration("HUB_SCHEDULER_TICK", Duration::from_secs(1))?;
+        let sandbox_records = number("HUB_SANDBOX_RECORDS", 250)?;
+        let sandbox_rate_limit_every = number("HUB_SANDBOX_RATE_LIMIT_EVERY", 0)?;
+        let sandbox_latency = match get("HUB_SANDBOX_LATENCY").as_deref().map(str::trim) {
+            None | Some("0") => Duration::ZERO,
+            Some(v) => parse_duration(v).map_err(|p| ConfigError::new("HUB_SANDBOX_LATENCY", p))?,
+        };
+        let sandbox_change_every = match get("HUB_SANDBOX_CHANGE_EVERY").as_deref().map(str::trim) {
+            None => Some(Duration::from_secs(60)),
+            Some("off") => None,
+            Some(v) => Some(
+                parse_duration(v).map_err(|p| ConfigError::new("HUB_SANDBOX_CHANGE_EVERY", p))?,
+            ),
+        };
 
         Ok(Config {
+            workers: workers as usize,
+            job_lease,
+            sync_retry_base,
+            scheduler_tick,
+            sandbox_records,
+            sandbox_rate_limit_every,
+            sandbox_latency,
+            sandbox_change_every,
             database,
             data_dir,
             public_url,
             site_addr,
             site_root,
             master_key,
+            previous_master_key,
             log_format,
             log_filter,
             sandbox,
@@ -380,7 +450,13 @@ fn parse_duration(value: &str) -> Result<Duration, String> {
     );
     let amount: u64 = number
         .parse()
-        .map_err(|_| format!("'{value}' is not a duration; use e.g. 90s, 30m, 8h or 7d"))?;
+        .map_err(|_| format!("'{value}' is not a duration; use e.g. 250ms, 90s, 30m, 8h or 7d"))?;
+    if unit.trim() == "ms" {
+        if amount == 0 {
+            return Err("must be longer than zero".into());
+        }
+        return Ok(Duration::from_millis(amount));
+    }
     let seconds = match unit.trim() {
         "" | "s" => amount,
         "m" => amount * 60,
@@ -388,7 +464,7 @@ fn parse_duration(value: &str) -> Result<Duration, String> {
         "d" => amount * 86_400,
         _ => {
             return Err(format!(
-                "'{value}' is not a duration; use e.g. 90s, 30m, 8h or 7d"
+                "'{value}' is not a duration; use e.g. 250ms, 90s, 30m, 8h or 7d"
             ))
         }
     };
@@ -482,9 +558,14 @@ mod tests {
             (
                 "HUB_SESSION_IDLE_TIMEOUT",
                 "soon",
-                "e.g. 90s, 30m, 8h or 7d",
+                "e.g. 250ms, 90s, 30m, 8h or 7d",
             ),
             ("HUB_SESSION_ABSOLUTE_TIMEOUT", "0", "longer than zero"),
+            ("HUB_WORKERS", "many", "not a whole number"),
+            ("HUB_WORKERS", "65", "between 0"),
+            ("HUB_JOB_LEASE", "0ms", "longer than zero"),
+            ("HUB_SANDBOX_RECORDS", "-5", "not a whole number"),
+            ("HUB_SANDBOX_CHANGE_EVERY", "sometimes", "not a duration"),
         ];
         for (var, value, expected) in cases {
             let err = config(&[(var, value)]).unwrap_err();

@@ -32,6 +32,38 @@ pub fn relative_or(at: Option<DateTime<Utc>>, now: DateTime<Utc>, none: &str) ->
         .unwrap_or_else(|| none.to_string())
 }
 
+/// A duration in words: "850 ms", "12 s", "3 min 5 s".
+pub fn duration_words(d: chrono::Duration) -> String {
+    let ms = d.num_milliseconds().max(0);
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1000)
+    }
+}
+
+/// A time as words with the exact time for a tooltip.
+pub fn time_text(at: DateTime<Utc>) -> app::domain::integrations::TimeText {
+    app::domain::integrations::TimeText {
+        relative: relative(at, Utc::now()),
+        exact: exact(at),
+    }
+}
+
+/// An activity-log row as the browser shows it.
+pub fn log_line(
+    row: crate::db::entities::integration_log::Model,
+) -> app::domain::integrations::LogLine {
+    app::domain::integrations::LogLine {
+        level: row.level,
+        event: row.event,
+        message: row.message,
+        at: time_text(row.created_at),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,9 +27,12 @@ use crate::auth::{self, csrf, handlers, AuthState, FirstRun, LoginThrottle, Pass
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::integrations::IntegrationsService;
+use crate::jobs::{Handlers, Queue, Workers};
 use crate::metrics::{self, HttpMetrics};
 use crate::oauth::{self, OAuthService};
 use crate::sandbox::{self, Sandbox, SandboxConfig};
+use crate::scheduler::Scheduler;
+use crate::sync::{RetryPolicy, SyncHandler, SyncService, SYNC_JOB};
 use crate::system::SystemService;
 use crate::{api, db, ops};
 use crate::{connections, crypto};
@@ -50,6 +53,8 @@ pub struct AppState {
     /// The provider emulator, when `HUB_SANDBOX=1`.
     pub sandbox: Option<Arc<Sandbox>>,
     pub oauth: Arc<OAuthService>,
+    /// The durable job queue (syncs now, webhooks later).
+    pub queue: Queue,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +125,9 @@ impl Application {
         let housekeeping = tokio::spawn(crate::housekeeping::run(DbSessionStore::new(
             self.state.db.clone(),
         )));
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let mut background = self.state.workers().spawn(stopping.clone());
+        background.push(tokio::spawn(self.state.scheduler().run(stopping)));
         let served = axum::serve(
             self.listener,
             self.router
@@ -128,7 +136,57 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         housekeeping.abort();
+        // Workers stop at their next safe point and hand running jobs back.
+        let _ = stop.send(true);
+        let all = async {
+            for task in background {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(std::time::Duration::from_secs(20), all)
+            .await
+            .is_err()
+        {
+            tracing::warn!("background work did not stop within 20 s; its jobs resume elsewhere once their leases expire");
+        }
         served
+    }
+}
+
+impl AppState {
+    /// This process's job workers, with a handler for every job kind.
+    pub fn workers(&self) -> Workers {
+        let mut handlers: Handlers = Handlers::new();
+        handlers.insert(SYNC_JOB, Arc::new(self.sync_handler()));
+        Workers {
+            queue: self.queue.clone(),
+            handlers,
+            count: self.config.workers,
+            poll: std::time::Duration::from_secs(1),
+        }
+    }
+
+    pub fn sync_handler(&self) -> SyncHandler {
+        SyncHandler {
+            db: self.db.clone(),
+            catalog: self.catalog.clone(),
+            keyring: self.keyring.clone(),
+            http: connections::http_client(),
+            oauth: self.oauth.clone(),
+            policy: RetryPolicy {
+                base: self.config.sync_retry_base,
+                ..RetryPolicy::default()
+            },
+        }
+    }
+
+    pub fn scheduler(&self) -> Scheduler {
+        Scheduler {
+            db: self.db.clone(),
+            catalog: self.catalog.clone(),
+            queue: self.queue.clone(),
+            every: self.config.scheduler_tick,
+        }
     }
 }
 
@@ -153,11 +211,18 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
             "generated a master key for credentials; back it up with the data directory (without it stored credentials cannot be read)"
         );
     }
-    let keyring = crypto::Keyring::new(&master_key);
+    let keyring = match &config.previous_master_key {
+        Some(previous) => crypto::Keyring::new(&master_key).with_previous(previous),
+        None => crypto::Keyring::new(&master_key),
+    };
     let sandbox = config.sandbox.then(|| {
         Arc::new(Sandbox::new(SandboxConfig {
             access_token_ttl: config.sandbox_token_ttl,
             code_ttl: config.sandbox_code_ttl,
+            records: config.sandbox_records,
+            rate_limit_every: config.sandbox_rate_limit_every,
+            latency: config.sandbox_latency,
+            change_every: config.sandbox_change_every,
         }))
     });
     let leptos_options = LeptosOptions::builder()
@@ -173,6 +238,7 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
         keyring.clone(),
         &config,
     ));
+    let queue = Queue::new(db.clone(), config.job_lease);
     let auth = AuthState {
         passwords: Passwords::new()?,
         throttle: Arc::new(LoginThrottle::default()),
@@ -193,6 +259,12 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
             keyring: keyring.clone(),
             http: connections::http_client(),
             oauth: oauth.clone(),
+            queue: queue.clone(),
+        }),
+        sync: Arc::new(SyncService {
+            db: db.clone(),
+            catalog: catalog.clone(),
+            queue: queue.clone(),
         }),
     };
     Ok(AppState {
@@ -206,6 +278,7 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
         keyring,
         sandbox,
         oauth,
+        queue,
     })
 }
 

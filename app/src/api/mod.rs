@@ -7,6 +7,7 @@ pub mod guard;
 pub mod integrations;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod sync;
 pub mod system;
 
 /// Passes a server function's result through, giving an error its HTTP

@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 
 use crate::domain::accounts::{CreatedToken, TenantSummary, TokenSummary, UserSummary};
 use crate::domain::auth::{Principal, Role};
-use crate::domain::ids::IntegrationId;
-use crate::domain::ids::{ApiTokenId, UserId};
+use crate::domain::ids::{ApiTokenId, ContactId, IntegrationId, SyncRunId, UserId};
 use crate::domain::integrations::{
     ConnectStart, ConnectionTest, HubView, IntegrationDetail, IntegrationState, SyncSettings,
 };
+use crate::domain::sync::{ContactDetail, ContactPage, ContactQuery, SyncRunDetail, SyncRunView};
 use crate::domain::{system::SystemStatus, AppError};
 
 #[async_trait]
@@ -131,12 +131,30 @@ pub trait IntegrationsPort: Send + Sync + 'static {
     ) -> Result<IntegrationDetail, AppError>;
 }
 
+/// Sync runs and the contacts they produce. Reads and Sync now need a
+/// member; cancelling a run an admin.
+#[async_trait]
+pub trait SyncPort: Send + Sync + 'static {
+    /// Starts the integration's sync (or returns the run already under way).
+    async fn sync_now(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+    ) -> Result<Vec<SyncRunView>, AppError>;
+    async fn runs(&self, by: &Principal, id: IntegrationId) -> Result<Vec<SyncRunView>, AppError>;
+    async fn run(&self, by: &Principal, id: SyncRunId) -> Result<SyncRunDetail, AppError>;
+    async fn cancel(&self, by: &Principal, id: SyncRunId) -> Result<SyncRunView, AppError>;
+    async fn contacts(&self, by: &Principal, query: ContactQuery) -> Result<ContactPage, AppError>;
+    async fn contact(&self, by: &Principal, id: ContactId) -> Result<ContactDetail, AppError>;
+}
+
 /// Every port, cloned into each request's context.
 #[derive(Clone)]
 pub struct Backend {
     pub system: Arc<dyn SystemPort>,
     pub accounts: Arc<dyn AccountsPort>,
     pub integrations: Arc<dyn IntegrationsPort>,
+    pub sync: Arc<dyn SyncPort>,
 }
 
 /// The backend of the current request.

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::integrations::{Disconnect, SetNotify, SetPaused, StartConnect};
+use crate::api::sync::SyncNow;
 use crate::domain::catalog::{AuthKind, ProviderSummary};
 use crate::domain::integrations::{IntegrationStatus, ProviderCard};
 
@@ -15,6 +16,7 @@ pub struct CardActions {
     pub pause: ServerAction<SetPaused>,
     pub disconnect: ServerAction<Disconnect>,
     pub notify: ServerAction<SetNotify>,
+    pub sync: ServerAction<SyncNow>,
 }
 
 impl CardActions {
@@ -24,6 +26,7 @@ impl CardActions {
             pause: ServerAction::new(),
             disconnect: ServerAction::new(),
             notify: ServerAction::new(),
+            sync: ServerAction::new(),
         }
     }
 
@@ -33,6 +36,7 @@ impl CardActions {
             + self.pause.version().get()
             + self.disconnect.version().get()
             + self.notify.version().get()
+            + self.sync.version().get()
     }
 
     pub fn error(&self) -> Option<String> {
@@ -41,6 +45,7 @@ impl CardActions {
             self.pause.value().get().and_then(|r| r.err()),
             self.disconnect.value().get().and_then(|r| r.err()),
             self.notify.value().get().and_then(|r| r.err()),
+            self.sync.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
@@ -131,6 +136,17 @@ pub fn IntegrationCard(
                     (true, Some(id)) => view! {
                         <A href=format!("/integrations/{id}") attr:class="btn btn-ghost btn-small"
                             attr:aria-label=format!("Settings of {name}")>"Settings"</A>
+                        {(provider.syncs() && matches!(status, IntegrationStatus::Active | IntegrationStatus::Error | IntegrationStatus::Syncing)).then(|| {
+                            let syncing = status == IntegrationStatus::Syncing;
+                            view! {
+                                <button type="button" class="btn btn-primary btn-small"
+                                    data-testid=format!("sync-{}", provider.key)
+                                    disabled=move || syncing || actions.sync.pending().get()
+                                    on:click=move |_| { actions.sync.dispatch(SyncNow { id }); }>
+                                    {if syncing { "Syncing…" } else { "Sync now" }}
+                                </button>
+                            }
+                        })}
                         {(can_manage && status == IntegrationStatus::Error && provider.auth_kind == AuthKind::Oauth2).then(|| {
                             let key = key.clone();
                             view! {

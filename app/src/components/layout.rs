@@ -39,6 +39,7 @@ fn MainNav(user: Principal) -> impl IntoView {
     view! {
         <nav class="mainnav" aria-label="Main">
             <A href="/integrations" exact=true>"Integrations"</A>
+            <A href="/contacts">"Contacts"</A>
             <A href="/integrations/activity">"Activity"</A>
             {user.can(Role::Admin).then(|| view! { <A href="/admin/integrations">"Admin"</A> })}
             {user.is_platform_owner.then(|| view! { <A href="/platform">"Platform"</A> })}

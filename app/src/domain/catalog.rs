@@ -104,3 +104,10 @@ pub struct CategorySummary {
     pub name: String,
     pub description: String,
 }
+
+impl ProviderSummary {
+    /// Whether the provider has records to sync (and so a Sync now button).
+    pub fn syncs(&self) -> bool {
+        !self.resources.is_empty()
+    }
+}

@@ -7,6 +7,7 @@ pub mod error;
 pub mod forms;
 pub mod ids;
 pub mod integrations;
+pub mod sync;
 pub mod system;
 pub mod validate;
 

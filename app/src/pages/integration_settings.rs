@@ -25,6 +25,7 @@ use crate::domain::integrations::{
 use crate::domain::AppError;
 use crate::pages::integrations::HubRefresh;
 use crate::pages::not_found::NotFound;
+use crate::pages::sync_history::SyncHistory;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -172,10 +173,7 @@ fn SettingsDialog(
                         <EmptyState icon="🔀" title="Field mapping"
                             text="The provider fields that feed each contact field appear here once this integration has synced records."/>
                     }.into_any(),
-                    Tab::History => view! {
-                        <EmptyState icon="🕑" title="No syncs yet"
-                            text="Runs of this integration, with their counters and errors, are listed here."/>
-                    }.into_any(),
+                    Tab::History => view! { <SyncHistory detail=detail.get_value()/> }.into_any(),
                     Tab::Activity => view! { <ActivityTab lines=detail.with_value(|d| d.activity.clone())/> }.into_any(),
                     Tab::Webhooks => view! {
                         <EmptyState icon="🪝" title="No inbound webhook endpoint"

@@ -27,6 +27,23 @@ pub fn IntegrationsPage() -> impl IntoView {
     let refresh = HubRefresh(RwSignal::new(0));
     provide_context(refresh);
     let hub = Resource::new(move || (actions.version(), refresh.0.get()), |_| load_hub());
+    // While a sync runs, refresh the cards and stats every couple of seconds.
+    Effect::new(move |_| {
+        let syncing = hub.get().is_some_and(|r| {
+            r.is_ok_and(|view| {
+                view.cards.iter().any(|c| {
+                    c.integration.as_ref().is_some_and(|i| {
+                        i.status == crate::domain::integrations::IntegrationStatus::Syncing
+                    })
+                })
+            })
+        });
+        if syncing {
+            after(std::time::Duration::from_millis(1500), move || {
+                refresh.0.update(|n| *n += 1)
+            });
+        }
+    });
 
     // After Connect: OAuth providers go to their consent page, the others to the form.
     let navigate = use_navigate();
@@ -56,6 +73,12 @@ pub fn IntegrationsPage() -> impl IntoView {
         <Outlet/>
     }
     .into_any()
+}
+
+/// Runs `f` after `delay` in the browser (nothing on the server).
+pub fn after(_delay: std::time::Duration, _f: impl FnOnce() + 'static) {
+    #[cfg(feature = "hydrate")]
+    set_timeout(_f, _delay);
 }
 
 fn full_page_load(_url: &str) {

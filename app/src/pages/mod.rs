@@ -1,11 +1,13 @@
 pub mod activity;
 pub mod admin;
+pub mod contacts;
 pub mod integration_settings;
 pub mod integrations;
 pub mod login;
 pub mod not_found;
 pub mod platform;
 pub mod setup;
+pub mod sync_history;
 pub mod tokens;
 pub mod user_detail;
 pub mod users;

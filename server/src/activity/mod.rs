@@ -52,6 +52,17 @@ impl<'a> Entry<'a> {
         }
     }
 
+    /// Ties the entry to a sync run (its detail view lists these lines).
+    pub fn run(mut self, sync_run_id: i64) -> Self {
+        self.sync_run_id = Some(sync_run_id);
+        self
+    }
+
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
     pub fn level(mut self, level: Level) -> Self {
         self.level = level;
         self

@@ -274,12 +274,36 @@ pub struct Resource {
     pub id_field: String,
     #[serde(default)]
     pub updated_field: Option<String>,
-    /// The parameter that asks for records changed since a time (incremental syncs).
+    /// How an incremental sync asks for the records changed since the last run.
     #[serde(default)]
-    pub updated_since_param: Option<String>,
+    pub incremental: Option<Incremental>,
     /// Contact field → path in the provider's record: the default field mapping.
     #[serde(default)]
     pub mapping: BTreeMap<String, String>,
+}
+
+/// Parameters and headers (templates with `{since}`) that replace or add to
+/// the resource's own for an incremental sync.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incremental {
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub since_format: SinceFormat,
+}
+
+/// How `{since}` is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinceFormat {
+    /// `2026-11-22T10:00:00Z`
+    #[default]
+    Rfc3339,
+    /// Seconds since 1970.
+    Unix,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -258,6 +258,26 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
                 ));
             }
         }
+        if let Some(incremental) = &resource.incremental {
+            let values: Vec<(String, &str)> = incremental
+                .params
+                .iter()
+                .map(|(name, value)| (at(&format!("incremental.params.{name}")), value.as_str()))
+                .chain(incremental.headers.iter().map(|(name, value)| {
+                    (at(&format!("incremental.headers.{name}")), value.as_str())
+                }))
+                .collect();
+            if !values
+                .iter()
+                .any(|(_, v)| placeholders(v).contains(&"since"))
+            {
+                return Err(err(
+                    &at("incremental"),
+                    "no parameter or header uses {since}".into(),
+                ));
+            }
+            templates.extend(values);
+        }
         if resource.key == "contacts" && !resource.mapping.contains_key("email") {
             return Err(err(
                 &at("mapping"),
@@ -268,7 +288,8 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
 
     for (field, template) in templates {
         for name in placeholders(template) {
-            if !known.contains(name) {
+            let since_allowed = name == "since" && field.contains(".incremental.");
+            if !since_allowed && !known.contains(name) {
                 return Err(err(
                     &field,
                     format!("uses {{{name}}}, which is neither a credential, config nor kept token field"),

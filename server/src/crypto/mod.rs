@@ -8,6 +8,7 @@
 //! resume: rows still under the old version are the ones left to do.
 
 pub mod master_key;
+pub mod rotate;
 mod secret;
 
 pub use master_key::{load_or_generate, MasterKeySource};

@@ -38,6 +38,7 @@ pub struct IntegrationsService {
     pub keyring: Keyring,
     pub http: reqwest::Client,
     pub oauth: Arc<OAuthService>,
+    pub queue: crate::jobs::Queue,
 }
 
 pub fn subject(row: &integration::Model) -> Subject<'static> {

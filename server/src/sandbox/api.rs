@@ -58,6 +58,17 @@ pub async fn handle(
         ApiAuth::Basic { password, .. } => basic_password(&headers).is_some_and(|given| {
             given == fill(password, &credentials::for_provider(&provider.key))
         }),
+        // An OAuth provider's own header scheme (Zoho's `Zoho-oauthtoken …`).
+        ApiAuth::Header { name, value }
+            if matches!(provider.auth, crate::catalog::Auth::Oauth2(_)) =>
+        {
+            let (before, after) = value.split_once("{access_token}").unwrap_or((value, ""));
+            headers
+                .get(name.as_str())
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix(before)?.strip_suffix(after))
+                .is_some_and(|token| sandbox.access_is_live(&provider.key, token))
+        }
         ApiAuth::Header { name, value } => {
             let expected = credentials::for_provider(&provider.key);
             let name = fill(name, &expected);
@@ -88,6 +99,26 @@ pub async fn handle(
         .map(|u| u.path().trim_end_matches('/').to_string())
         .unwrap_or_default();
     let relative = path_after(&format!("/sandbox/{provider_key}{path}"), &base_path);
+    // Lists first: some providers verify with a list request (HubSpot).
+    if method == Method::GET {
+        let public_root = state
+            .config
+            .public_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string();
+        let api_path = base_path
+            .strip_prefix(&format!("/sandbox/{provider_key}"))
+            .unwrap_or(&base_path);
+        let root = format!("{public_root}/sandbox/{provider_key}");
+        if let Some(response) = super::lists::serve(
+            sandbox, provider, &root, api_path, &relative, &query, &headers,
+        )
+        .await
+        {
+            return response;
+        }
+    }
     if let Some(verify) = &api.verify {
         if method.as_str() == verify.method && template_matches(&verify.path, &relative) {
             return Json(json!({

@@ -5,6 +5,8 @@
 
 mod api;
 pub mod credentials;
+pub mod data;
+mod lists;
 mod oauth;
 mod pages;
 
@@ -23,6 +25,14 @@ use crate::startup::AppState;
 pub struct SandboxConfig {
     pub access_token_ttl: Duration,
     pub code_ttl: Duration,
+    /// Records in each provider's data set.
+    pub records: u64,
+    /// Every how many list requests one answers 429 (0: never).
+    pub rate_limit_every: u64,
+    /// Added to each list page.
+    pub latency: Duration,
+    /// 1% of the records change this often (`None`: only when a test says).
+    pub change_every: Option<Duration>,
 }
 
 impl Default for SandboxConfig {
@@ -30,6 +40,10 @@ impl Default for SandboxConfig {
         Self {
             access_token_ttl: Duration::from_secs(3600),
             code_ttl: Duration::from_secs(60),
+            records: 250,
+            rate_limit_every: 0,
+            latency: Duration::ZERO,
+            change_every: None,
         }
     }
 }
@@ -70,14 +84,41 @@ struct Grants {
 pub struct Sandbox {
     pub config: SandboxConfig,
     grants: Mutex<Grants>,
+    data: Mutex<data::DataSet>,
 }
 
 impl Sandbox {
     pub fn new(config: SandboxConfig) -> Self {
+        let data = data::DataSet::new(config.records, config.change_every);
         Self {
             config,
             grants: Mutex::new(Grants::default()),
+            data: Mutex::new(data),
         }
+    }
+
+    fn data(&self) -> std::sync::MutexGuard<'_, data::DataSet> {
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes `count` of `provider`'s records now (their revision and change time).
+    pub fn change_records(&self, provider: &str, count: u64) -> Vec<u64> {
+        self.data().change(provider, count)
+    }
+
+    /// Makes upcoming list requests of `provider` fail (see [`data::Fault`]).
+    pub fn inject_fault(&self, provider: &str, fault: data::Fault) {
+        self.data().provider(provider).faults.push_back(fault);
+    }
+
+    /// Drops the faults still waiting for `provider`.
+    pub fn clear_faults(&self, provider: &str) {
+        self.data().provider(provider).faults.clear();
+    }
+
+    /// How many list requests `provider` has answered (faults included).
+    pub fn list_requests(&self, provider: &str) -> u64 {
+        self.data().provider(provider).list_requests
     }
 
     fn grants(&self) -> std::sync::MutexGuard<'_, Grants> {

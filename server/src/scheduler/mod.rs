@@ -1,5 +1,7 @@
-//! Sync schedules. (The loop that fires them arrives with the sync engine.)
+//! Sync schedules: cron expressions, and the loop that fires them.
 
 pub mod schedule;
+pub mod tick;
 
 pub use schedule::CronSchedule;
+pub use tick::Scheduler;

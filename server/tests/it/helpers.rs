@@ -8,11 +8,14 @@ use std::sync::Arc;
 
 use app::domain::auth::Role;
 use app::domain::validate::{DisplayName, Email, Slug};
+use chrono::{Duration, Utc};
 use reqwest::cookie::{CookieStore, Jar};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, Set};
+use serde_json::{json, Value};
 use server::accounts::NewAccount;
 use server::auth::Passwords;
 use server::config::Config;
+use server::db::entities::integration;
 use server::startup::Application;
 use tokio::sync::oneshot;
 
@@ -113,8 +116,9 @@ pub struct TestApp {
     pub keyring: server::crypto::Keyring,
     /// The running hub's state (its OAuth service, sandbox, catalog).
     pub state: server::startup::AppState,
-    master_key: Option<String>,
-    data_dir: tempfile::TempDir,
+    /// `HUB_MASTER_KEY` on PostgreSQL; on SQLite the key is in the data dir.
+    pub master_key: Option<String>,
+    pub data_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     // Declared last: dropped after the server has been told to stop.
     pg: Option<PgDatabase>,
@@ -298,6 +302,9 @@ pub fn test_config(db: &DatabaseUrl, data_dir: &std::path::Path, extra: &[(&str,
     vars.insert("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into());
     vars.insert("LEPTOS_SITE_ROOT".into(), site_root().display().to_string());
     vars.insert("HUB_SANDBOX".into(), "1".into());
+    // Sandbox records change only when a test changes them; retries are quick.
+    vars.insert("HUB_SANDBOX_CHANGE_EVERY".into(), "off".into());
+    vars.insert("HUB_SYNC_RETRY_BASE".into(), "20ms".into());
     if let DatabaseUrl::Postgres(url) = db {
         vars.insert("DATABASE_URL".into(), url.clone());
         // Several processes share PostgreSQL, so its key comes from the environment.
@@ -367,4 +374,49 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         shutdown: Some(tx),
         pg,
     }
+}
+
+/// An integration row of `provider` in `status`, without credentials.
+pub async fn insert_integration(
+    app: &TestApp,
+    tenant_id: i64,
+    provider: &str,
+    status: &str,
+) -> i64 {
+    let now = Utc::now();
+    integration::ActiveModel {
+        tenant_id: Set(tenant_id),
+        provider: Set(provider.into()),
+        status: Set(status.into()),
+        credentials: Set(None),
+        config: Set(json!({})),
+        schedule: Set(None),
+        sync_mode: Set("incremental".into()),
+        sync_direction: Set("pull".into()),
+        resources: Set(json!(["contacts"])),
+        next_run_at: Set(None),
+        error_count: Set(if status == "error" { 3 } else { 0 }),
+        last_error: Set(
+            (status == "error").then(|| "HubSpot answered 401: token revoked".to_string())
+        ),
+        last_error_at: Set(None),
+        last_synced_at: Set(Some(now - Duration::minutes(5))),
+        connected_at: Set(Some(now - Duration::days(1))),
+        token_expires_at: Set(None),
+        refresh_lease_owner: Set(None),
+        refresh_lease_expires_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// The tenant id of the signed-in browser.
+pub async fn tenant_of(browser: &Browser) -> i64 {
+    let me: Value = browser.get("/api/v1/me").await.json().await.unwrap();
+    me["tenant_id"].as_i64().unwrap()
 }

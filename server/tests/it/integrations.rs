@@ -11,7 +11,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{json, Value};
 use server::db::entities::{integration, sync_run};
 
-use crate::helpers::{spawn_app, Browser, Db, TestApp};
+use crate::helpers::{insert_integration, spawn_app, tenant_of, Browser, Db, TestApp};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -28,39 +28,6 @@ on_both_databases!(
 
 const SENDGRID_KEY: &str = "SG.sandbox-sendgrid-key.sandbox-sendgrid-secret-0000000000001";
 const WRONG_SENDGRID_KEY: &str = "SG.aaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-
-async fn insert_integration(app: &TestApp, tenant_id: i64, provider: &str, status: &str) -> i64 {
-    let now = Utc::now();
-    integration::ActiveModel {
-        tenant_id: Set(tenant_id),
-        provider: Set(provider.into()),
-        status: Set(status.into()),
-        credentials: Set(None),
-        config: Set(json!({})),
-        schedule: Set(None),
-        sync_mode: Set("incremental".into()),
-        sync_direction: Set("pull".into()),
-        resources: Set(json!(["contacts"])),
-        next_run_at: Set(None),
-        error_count: Set(if status == "error" { 3 } else { 0 }),
-        last_error: Set(
-            (status == "error").then(|| "HubSpot answered 401: token revoked".to_string())
-        ),
-        last_error_at: Set(None),
-        last_synced_at: Set(Some(now - Duration::minutes(5))),
-        connected_at: Set(Some(now - Duration::days(1))),
-        token_expires_at: Set(None),
-        refresh_lease_owner: Set(None),
-        refresh_lease_expires_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id
-}
 
 async fn insert_run(
     app: &TestApp,
@@ -96,11 +63,6 @@ async fn insert_run(
     .insert(&app.db)
     .await
     .unwrap();
-}
-
-async fn tenant_of(browser: &Browser) -> i64 {
-    let me: Value = browser.get("/api/v1/me").await.json().await.unwrap();
-    me["tenant_id"].as_i64().unwrap()
 }
 
 fn between<'a>(html: &'a str, start: &str, len: usize) -> &'a str {

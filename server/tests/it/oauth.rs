@@ -6,7 +6,6 @@
 // The tests read rows directly, across tenants, as an operator would.
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::domain::auth::Role;
@@ -17,7 +16,8 @@ use server::connections::Credentials;
 use server::db::entities::{integration, oauth_state};
 use server::oauth::OAuthService;
 
-use crate::helpers::{spawn_app, spawn_app_with, Browser, Db, TestApp};
+use crate::connect::{authorize_url, callback, connect, consent, location, query_of};
+use crate::helpers::{spawn_app, spawn_app_with, Db, TestApp};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -32,83 +32,6 @@ on_both_databases!(
     disconnect_revokes_at_the_provider,
     without_an_oauth_app_connect_explains_what_is_missing,
 );
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
-
-fn query_of(url: &str) -> BTreeMap<String, String> {
-    url::Url::parse(&format!("http://x{}", url.trim_start_matches("http://x")))
-        .or_else(|_| url::Url::parse(url))
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
-/// Connect → the provider's authorize URL (followed up to the consent page).
-async fn authorize_url(browser: &Browser, provider: &str) -> (i64, String) {
-    let started: Value = browser
-        .server_fn("integrations/start", &[("provider", provider)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = started["id"].as_i64().unwrap();
-    let next = started["next"].as_str().unwrap().to_string();
-    assert_eq!(next, format!("/api/integrations/{id}/oauth/start"));
-    let start = browser.get(&next).await;
-    assert_eq!(start.status(), 303, "start redirects to the provider");
-    (id, location(&start))
-}
-
-/// Answers the sandbox's consent page with `decision`; returns where the provider sends the browser.
-async fn consent(browser: &Browser, authorize: &str, decision: &str) -> String {
-    let page = browser.client.get(authorize).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("wants your permission"), "{html}");
-    let mut form: Vec<(String, String)> = query_of(authorize).into_iter().collect();
-    form.push(("decision".into(), decision.into()));
-    let answer = browser
-        .client
-        .post(authorize.split('?').next().unwrap())
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 303);
-    location(&answer)
-}
-
-/// The callback, followed back to the hub; returns the hub URL with its notice.
-async fn callback(browser: &Browser, url: &str) -> String {
-    let response = browser.client.get(url).send().await.unwrap();
-    assert_eq!(response.status(), 303);
-    location(&response)
-}
-
-async fn connect(app: &TestApp, browser: &Browser, provider: &str) -> i64 {
-    let (id, authorize) = authorize_url(browser, provider).await;
-    let redirect = consent(browser, &authorize, "allow").await;
-    let landed = callback(browser, &redirect).await;
-    assert_eq!(
-        landed,
-        format!("/integrations?oauth=connected&provider={provider}"),
-        "{provider}"
-    );
-    let row = integration::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.status, "active", "{provider}");
-    id
-}
 
 fn credentials(app: &TestApp, row: &integration::Model) -> Credentials {
     let subject = server::integrations::credentials_subject(row);

@@ -1,0 +1,164 @@
+//! Server rendering of the hub page for a signed-in admin with 40
+//! integrations: requests per second and p50/p99 at 50 concurrent
+//! connections, beside a bare axum handler returning the same bytes, in the
+//! same run and the same way.
+//!
+//!     cargo bench -p server --bench hub_ssr [-- --seconds 10]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use app::domain::auth::Role;
+use axum::routing::get;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, Set};
+use server::db::entities::integration;
+use support::*;
+
+const CONNECTIONS: usize = 50;
+
+struct Run {
+    requests_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// `CONNECTIONS` tasks requesting `url` back to back for `duration`.
+async fn load(client: &reqwest::Client, url: &str, duration: Duration) -> Run {
+    let stop = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let client = client.clone();
+        let url = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < stop {
+                let at = Instant::now();
+                let response = client.get(&url).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                let _ = response.bytes().await.unwrap();
+                latencies.push(at.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort();
+    Run {
+        requests_per_second: all.len() as f64 / started.elapsed().as_secs_f64(),
+        p50: percentile(&all, 0.5),
+        p99: percentile(&all, 0.99),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let seconds = seconds_arg(10);
+    let duration = Duration::from_secs(seconds);
+    let hub = spawn_hub().await;
+    let emails = create_users(&hub.db, 1, Role::Admin).await;
+    let admin = client(&hub.base);
+    assert!(sign_in(&admin, &hub.base, &emails[0]).await);
+    let me: serde_json::Value = admin
+        .get(format!("{}/api/v1/me", hub.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tenant = me["tenant_id"].as_i64().unwrap();
+
+    let catalog = server::catalog::Catalog::builtin().unwrap();
+    let statuses = ["active", "active", "paused", "error", "syncing", "pending"];
+    let now = Utc::now();
+    for (i, provider) in catalog.providers().iter().take(40).enumerate() {
+        integration::ActiveModel {
+            tenant_id: Set(tenant),
+            provider: Set(provider.key.clone()),
+            status: Set(statuses[i % statuses.len()].into()),
+            credentials: Set(None),
+            config: Set(serde_json::json!({})),
+            schedule: Set(Some("0 * * * *".into())),
+            sync_mode: Set("incremental".into()),
+            sync_direction: Set("pull".into()),
+            resources: Set(serde_json::json!(["contacts"])),
+            next_run_at: Set(None),
+            error_count: Set(0),
+            last_error: Set(Some("HTTP 401 from the provider".into())),
+            last_error_at: Set(None),
+            last_synced_at: Set(Some(now)),
+            connected_at: Set(Some(now)),
+            token_expires_at: Set(None),
+            refresh_lease_owner: Set(None),
+            refresh_lease_expires_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&hub.db)
+        .await
+        .unwrap();
+    }
+
+    let page_url = format!("{}/integrations", hub.base);
+    let body = admin
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        body.len() > 50_000,
+        "the hub page with 40 integrations renders"
+    );
+
+    // The same bytes from a bare handler: the ceiling of this machine and client.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bare_url = format!("http://{}/", listener.local_addr().unwrap());
+    let bytes = body.clone();
+    let bare = axum::Router::new().route(
+        "/",
+        get(move || {
+            let bytes = bytes.clone();
+            async move { ([("content-type", "text/html; charset=utf-8")], bytes) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, bare).await.unwrap() });
+    let bare_client = client(&bare_url);
+
+    load(&admin, &page_url, Duration::from_secs(1)).await; // warm-up
+    load(&bare_client, &bare_url, Duration::from_secs(1)).await;
+    let hub_run = load(&admin, &page_url, duration).await;
+    let bare_run = load(&bare_client, &bare_url, duration).await;
+
+    println!(
+        "hub page SSR, signed-in admin, 40 integrations, {CONNECTIONS} connections, {seconds} s, {} cores, page {} KB",
+        cores(),
+        body.len() / 1024
+    );
+    println!("| server | requests/s | p50 | p99 |");
+    println!("|---|---|---|---|");
+    for (name, run) in [
+        ("hub page (SSR)", &hub_run),
+        ("bare axum, same bytes", &bare_run),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.2} ms | {:.2} ms |",
+            run.requests_per_second,
+            ms(run.p50),
+            ms(run.p99)
+        );
+    }
+    println!(
+        "| hub ÷ bare throughput | {:.2}× (target ≥ 0.25×) | | |",
+        hub_run.requests_per_second / bare_run.requests_per_second
+    );
+}

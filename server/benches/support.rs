@@ -1,0 +1,111 @@
+//! What the benchmarks share: a hub on a fresh SQLite file, HTTP clients,
+//! accounts and percentiles.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use app::domain::auth::Role;
+use app::domain::validate::{DisplayName, Email, Slug};
+use sea_orm::DatabaseConnection;
+use server::accounts::{create_account, NewAccount};
+use server::auth::Passwords;
+use server::config::Config;
+use server::startup::Application;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running hub; the temporary directory lives as long as this value.
+pub struct Hub {
+    pub base: String,
+    pub db: DatabaseConnection,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_hub() -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().display().to_string();
+    let config = Config::from_lookup(|name| match name {
+        "HUB_DATA_DIR" => Some(data_dir.clone()),
+        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
+        "HUB_LOG" => Some("error".into()),
+        "HUB_SANDBOX" => Some("1".into()),
+        _ => None,
+    })
+    .unwrap();
+    let app = Application::build(config).await.unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    Hub {
+        base,
+        db,
+        _dir: dir,
+    }
+}
+
+pub fn client(base: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .default_headers(headers)
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap()
+}
+
+pub async fn sign_in(client: &reqwest::Client, base: &str, email: &str) -> bool {
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await;
+    matches!(response, Ok(r) if r.status() == 303)
+}
+
+/// Creates users `user0@bench.test` … in tenant `bench`; returns their emails.
+pub async fn create_users(db: &DatabaseConnection, count: usize, role: Role) -> Vec<String> {
+    let hash = Passwords::new().unwrap().hash(PASSWORD).await.unwrap();
+    let mut emails = Vec::new();
+    for i in 0..count {
+        let email = format!("user{i}@bench.test");
+        let account = NewAccount {
+            tenant_slug: Slug::parse("bench").unwrap(),
+            tenant_name: DisplayName::parse("Bench", "name").unwrap(),
+            email: Email::parse(&email).unwrap(),
+            name: DisplayName::parse(&format!("User {i}"), "name").unwrap(),
+            role,
+            password_hash: hash.clone(),
+            is_platform_owner: false,
+        };
+        create_account(db, account).await.unwrap();
+        emails.push(email);
+    }
+    emails
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// `--seconds N` from the command line, or `default`.
+pub fn seconds_arg(default: u64) -> u64 {
+    std::env::args()
+        .skip_while(|a| a != "--seconds")
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}

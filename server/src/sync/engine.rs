@@ -1,0 +1,385 @@
+//! The sync engine: the handler of `sync` jobs. A run pulls its resource
+//! page by page through the provider's API, stores each page and saves the
+//! cursor in one transaction that also proves the worker still holds the
+//! job (so a crash loses at most one page and a resumed run continues from
+//! the saved cursor), checks for cancellation between pages, and ends with
+//! counters, a status and activity-log lines.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::Value;
+
+use super::fetch::{ApiSession, FetchError, RetryPolicy};
+use super::mapping::Mapping;
+use super::pager::{self, PageRequest};
+use super::store::{self, Counts, Target};
+use super::{path, runs};
+use crate::activity::{Entry, Level};
+use crate::catalog::{fill, Auth, Catalog, Provider, Resource, SinceFormat};
+use crate::connections::Credentials;
+use crate::crypto::Keyring;
+use crate::db::entities::{integration, sync_run};
+use crate::integrations::credentials_subject;
+use crate::jobs::{Handler, Job, JobError, Lease};
+use crate::oauth::{OAuthService, TokenError};
+
+pub struct SyncHandler {
+    pub db: DatabaseConnection,
+    pub catalog: Arc<Catalog>,
+    pub keyring: Keyring,
+    pub http: reqwest::Client,
+    pub oauth: Arc<OAuthService>,
+    pub policy: RetryPolicy,
+}
+
+/// Why a run stopped early.
+enum Stop {
+    /// Ends the run as `failed` (and the integration as `error`).
+    Failed(String),
+    Cancelled,
+    /// The job goes back to the queue; the run continues from its cursor.
+    Job(JobError),
+}
+
+impl From<sea_orm::DbErr> for Stop {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Stop::Job(JobError::Retry {
+            message: format!("database: {err}"),
+            after: std::time::Duration::from_secs(5),
+        })
+    }
+}
+
+#[async_trait]
+impl Handler for SyncHandler {
+    async fn run(&self, job: &Job, lease: &Lease) -> Result<(), JobError> {
+        let Some(run_id) = job.payload.get("run_id").and_then(Value::as_i64) else {
+            return Err(JobError::Fail("a sync job without a run_id".into()));
+        };
+        // The job names its run; the run names its tenant.
+        #[allow(clippy::disallowed_methods)]
+        let run = sync_run::Entity::find_by_id(run_id)
+            .one(&self.db)
+            .await
+            .map_err(|e| retry_db(&e))?;
+        let Some(run) = run else { return Ok(()) };
+        if runs::is_finished(&run.status) {
+            return Ok(());
+        }
+        let result = self.execute(&run, lease).await;
+        let end = match result {
+            Ok(counts) => runs::End::Done(counts),
+            Err(Stop::Cancelled) => runs::End::Cancelled,
+            Err(Stop::Failed(message)) => runs::End::Failed(message),
+            Err(Stop::Job(err)) => return Err(err),
+        };
+        runs::finish(&self.db, run_id, end)
+            .await
+            .map_err(|e| retry_db(&e))
+    }
+
+    async fn abandon(&self, job: &Job, reason: &str) {
+        if let Some(run_id) = job.payload.get("run_id").and_then(Value::as_i64) {
+            let end = runs::End::Failed(reason.to_string());
+            if let Err(err) = runs::finish(&self.db, run_id, end).await {
+                tracing::warn!(run_id, error = %err, "could not mark an abandoned run failed");
+            }
+        }
+    }
+}
+
+fn retry_db(err: &sea_orm::DbErr) -> JobError {
+    JobError::Retry {
+        message: format!("database: {err}"),
+        after: std::time::Duration::from_secs(5),
+    }
+}
+
+impl SyncHandler {
+    async fn execute(&self, run: &sync_run::Model, lease: &Lease) -> Result<Counts, Stop> {
+        #[allow(clippy::disallowed_methods)]
+        let integration = integration::Entity::find_by_id(run.integration_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Stop::Failed("the integration was removed".into()))?;
+        if run.cancel_requested {
+            return Err(Stop::Cancelled);
+        }
+        let provider = self
+            .catalog
+            .provider(&integration.provider)
+            .ok_or_else(|| {
+                Stop::Failed(format!("{} is not in the catalog", integration.provider))
+            })?;
+        let resource = provider
+            .resources
+            .iter()
+            .find(|r| r.key == run.resource)
+            .ok_or_else(|| {
+                Stop::Failed(format!(
+                    "{} has no resource {}",
+                    provider.name, run.resource
+                ))
+            })?;
+        if integration.credentials.is_none() || integration.status == "inactive" {
+            return Err(Stop::Failed(format!(
+                "{} is not connected; connect it before syncing",
+                provider.name
+            )));
+        }
+        if run.direction == "push" {
+            return Err(Stop::Failed(format!(
+                "pushing contacts to {} is not available yet; choose Pull in the Sync tab",
+                provider.name
+            )));
+        }
+
+        let first_start = runs::mark_running(&self.db, run, &integration).await?;
+        if first_start {
+            self.log(
+                run,
+                Level::Info,
+                "sync.started",
+                format!(
+                    "{} sync of {} started ({}, {}).",
+                    runs::mode_words(&run.mode),
+                    resource.name.to_lowercase(),
+                    run.trigger,
+                    run.direction
+                ),
+            )
+            .await;
+        }
+
+        let mut session = self.session(provider, &integration).await?;
+        let mapping = Mapping::load(&self.db, run.tenant_id, integration.id, resource).await?;
+        let since = if run.mode == "incremental" {
+            runs::last_success_start(&self.db, integration.id, &resource.key, run.id).await?
+        } else {
+            None
+        };
+        let incremental = since.and_then(|at| resource.incremental.as_ref().map(|i| (i, at)));
+        let api = provider
+            .api
+            .as_ref()
+            .ok_or_else(|| Stop::Failed(format!("{} has no API", provider.name)))?;
+
+        let mut request = run
+            .cursor
+            .as_deref()
+            .and_then(PageRequest::from_text)
+            .unwrap_or(PageRequest::First);
+        let mut counts = Counts {
+            processed: run.records_processed,
+            created: run.records_created,
+            updated: run.records_updated,
+            unchanged: run.records_unchanged,
+            failed: run.records_failed,
+        };
+        let mut pages = run.pages_fetched;
+        let target = Target {
+            tenant_id: run.tenant_id,
+            integration_id: integration.id,
+            resource: &resource.key,
+            id_field: &resource.id_field,
+            updated_field: resource.updated_field.as_deref(),
+            mapping: &mapping,
+        };
+
+        loop {
+            if lease.should_stop() {
+                return Err(Stop::Job(JobError::Interrupted));
+            }
+            if runs::cancel_requested(&self.db, run.id).await? {
+                return Err(Stop::Cancelled);
+            }
+            let mut headers = BTreeMap::new();
+            let url = match &request {
+                PageRequest::Url { url } => {
+                    let base = session
+                        .client()
+                        .map_err(|e| Stop::Failed(e.to_string()))?
+                        .url("", &BTreeMap::new())
+                        .map_err(|e| Stop::Failed(e.to_string()))?;
+                    let resolved = pager::resolve(base.as_str().trim_end_matches('/'), url);
+                    url::Url::parse(&resolved).map_err(|_| {
+                        Stop::Failed(format!(
+                            "{} gave a next page address that is not a URL: {url}",
+                            provider.name
+                        ))
+                    })?
+                }
+                _ => {
+                    let mut query = resource.params.clone();
+                    if let Some((incremental, at)) = &incremental {
+                        let since = match incremental.since_format {
+                            SinceFormat::Rfc3339 => at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                            SinceFormat::Unix => at.timestamp().to_string(),
+                        };
+                        let values = BTreeMap::from([("since".to_string(), since)]);
+                        for (name, value) in &incremental.params {
+                            query.insert(name.clone(), fill(value, &values));
+                        }
+                        for (name, value) in &incremental.headers {
+                            headers.insert(name.clone(), fill(value, &values));
+                        }
+                    }
+                    query.extend(pager::query_for(&api.pagination, &request));
+                    session
+                        .client()
+                        .map_err(|e| Stop::Failed(e.to_string()))?
+                        .url(&resource.path, &query)
+                        .map_err(|e| Stop::Failed(e.to_string()))?
+                }
+            };
+            let page = match session.get(url, &headers).await {
+                Ok(page) => page,
+                Err(FetchError::RetryLater { message, after }) => {
+                    self.log(run, Level::Warning, "sync.waiting", message.clone())
+                        .await;
+                    return Err(Stop::Job(JobError::Retry { message, after }));
+                }
+                Err(FetchError::Reconnect(message)) => return Err(Stop::Failed(message)),
+                Err(err) => return Err(Stop::Failed(err.to_string())),
+            };
+            for note in session.notes.drain(..) {
+                self.log(run, Level::Warning, "sync.retry", note).await;
+            }
+            let records = records_of(&page.body, resource);
+            let next = pager::next(
+                &api.pagination,
+                &request,
+                &page.body,
+                &page.headers,
+                records.len(),
+            );
+
+            let txn = self.db.begin().await?;
+            let (page_counts, problems) = store::store_page(&txn, &target, &records).await?;
+            counts += page_counts;
+            pages += 1;
+            sync_run::Entity::update_many()
+                .col_expr(
+                    sync_run::Column::RecordsProcessed,
+                    Expr::value(counts.processed),
+                )
+                .col_expr(
+                    sync_run::Column::RecordsCreated,
+                    Expr::value(counts.created),
+                )
+                .col_expr(
+                    sync_run::Column::RecordsUpdated,
+                    Expr::value(counts.updated),
+                )
+                .col_expr(
+                    sync_run::Column::RecordsUnchanged,
+                    Expr::value(counts.unchanged),
+                )
+                .col_expr(sync_run::Column::RecordsFailed, Expr::value(counts.failed))
+                .col_expr(sync_run::Column::PagesFetched, Expr::value(pages))
+                .col_expr(
+                    sync_run::Column::Cursor,
+                    Expr::value(next.as_ref().map(PageRequest::to_text)),
+                )
+                .col_expr(sync_run::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(sync_run::Column::Id.eq(run.id))
+                .exec(&txn)
+                .await?;
+            for problem in problems.iter().take(5) {
+                Entry::integration(
+                    run.tenant_id,
+                    integration.id,
+                    "sync.record_failed",
+                    problem.clone(),
+                )
+                .run(run.id)
+                .level(Level::Warning)
+                .write(&txn)
+                .await?;
+            }
+            if !lease.extend_in(&txn).await? {
+                // Another worker owns the job now: this page is not ours to commit.
+                return Err(Stop::Job(JobError::Interrupted));
+            }
+            txn.commit().await?;
+
+            match next {
+                Some(next) => request = next,
+                None => return Ok(counts),
+            }
+        }
+    }
+
+    /// The integration's API with fresh credentials.
+    async fn session<'a>(
+        &'a self,
+        provider: &'a Provider,
+        row: &integration::Model,
+    ) -> Result<ApiSession<'a>, Stop> {
+        let config: BTreeMap<String, String> = row
+            .config
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| path::text(v).map(|v| (k.clone(), v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (credentials, oauth) = if matches!(provider.auth, Auth::Oauth2(_)) {
+            match self.oauth.fresh_credentials(row.id, false).await {
+                Ok(credentials) => (credentials, Some((self.oauth.as_ref(), row.id))),
+                Err(TokenError::Revoked(why)) => {
+                    return Err(Stop::Failed(format!("Reconnect needed: {why}")))
+                }
+                Err(TokenError::NotConnected) => {
+                    return Err(Stop::Failed(format!("{} is not connected", provider.name)))
+                }
+                Err(TokenError::Transient(why)) => {
+                    return Err(Stop::Job(JobError::Retry {
+                        message: format!("could not refresh the access token: {why}"),
+                        after: std::time::Duration::from_secs(10),
+                    }))
+                }
+            }
+        } else {
+            let stored = row.credentials.as_deref().unwrap_or_default();
+            let credentials = Credentials::open(&self.keyring, credentials_subject(row), stored)
+                .map_err(|e| Stop::Failed(format!("the stored credentials cannot be read: {e}")))?;
+            (credentials, None)
+        };
+        let mut values = credentials.template_values();
+        for (key, value) in &config {
+            values.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        Ok(ApiSession::new(
+            &self.http,
+            provider,
+            values,
+            config,
+            oauth,
+            self.policy.clone(),
+        ))
+    }
+
+    async fn log(&self, run: &sync_run::Model, level: Level, event: &str, message: String) {
+        let entry = Entry::integration(run.tenant_id, run.integration_id, event, message)
+            .run(run.id)
+            .level(level);
+        if let Err(err) = entry.write(&self.db).await {
+            tracing::warn!(error = %err, "could not write to the activity log");
+        }
+    }
+}
+
+/// The records of a page: the array at the resource's `records_path`.
+fn records_of(body: &Value, resource: &Resource) -> Vec<Value> {
+    path::get(body, &resource.records_path)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}

@@ -1,0 +1,349 @@
+//! Storing one page of provider records, inside the run's page transaction:
+//! every record into `integration_data` (keyed by integration, resource and
+//! external id, with a content hash so an unchanged record is counted and
+//! not rewritten), and through the field mapping into the tenant's
+//! `contacts`, deduplicated by normalised email with the source linked.
+//!
+//! Conflicts: the newest sync wins field by field — a non-empty provider
+//! value replaces the contact's; an empty one never erases it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::mapping::{Mapped, Mapping};
+use super::path;
+use crate::db::entities::{contact, integration_data};
+
+/// What one page did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub processed: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub failed: i64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Self) {
+        self.processed += other.processed;
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.failed += other.failed;
+    }
+}
+
+/// Where a page's records go.
+pub struct Target<'a> {
+    pub tenant_id: i64,
+    pub integration_id: i64,
+    pub resource: &'a str,
+    pub id_field: &'a str,
+    pub updated_field: Option<&'a str>,
+    pub mapping: &'a Mapping,
+}
+
+/// The SHA-256 of a record's canonical JSON.
+pub fn content_hash(record: &Value) -> String {
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(record).unwrap_or_default(),
+    ))
+}
+
+/// A provider's time field: RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC) or Unix seconds.
+pub fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
+    match value {
+        Value::Number(n) => DateTime::from_timestamp(n.as_i64()?, 0),
+        Value::String(s) => DateTime::parse_from_rfc3339(s.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S")
+                    .ok()
+                    .map(|t| t.and_utc())
+            })
+            .or_else(|| {
+                s.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| DateTime::from_timestamp(n, 0))
+            }),
+        _ => None,
+    }
+}
+
+struct Incoming<'r> {
+    external_id: String,
+    record: &'r Value,
+    hash: String,
+    mapped: Mapped,
+    existing: Option<(i64, Option<i64>)>,
+}
+
+/// Stores `records`; returns the counts and a line for each record that could not be stored.
+pub async fn store_page<C: ConnectionTrait>(
+    db: &C,
+    target: &Target<'_>,
+    records: &[Value],
+) -> Result<(Counts, Vec<String>), DbErr> {
+    let mut counts = Counts::default();
+    let mut problems = Vec::new();
+    let now = Utc::now();
+
+    // The page's records by external id (a provider repeating one keeps the last).
+    let mut by_id: BTreeMap<String, &Value> = BTreeMap::new();
+    for record in records {
+        counts.processed += 1;
+        match path::get_text(record, target.id_field) {
+            Some(id) => {
+                if by_id.insert(id, record).is_some() {
+                    counts.unchanged += 1;
+                }
+            }
+            None => {
+                counts.failed += 1;
+                problems.push(format!("a record without {} was skipped", target.id_field));
+            }
+        }
+    }
+    if by_id.is_empty() {
+        return Ok((counts, problems));
+    }
+
+    let existing: HashMap<String, integration_data::Model> = integration_data::Entity::find()
+        .filter(integration_data::Column::IntegrationId.eq(target.integration_id))
+        .filter(integration_data::Column::Resource.eq(target.resource))
+        .filter(integration_data::Column::ExternalId.is_in(by_id.keys().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.external_id.clone(), row))
+        .collect();
+
+    let mut incoming = Vec::new();
+    for (external_id, record) in by_id {
+        let hash = content_hash(record);
+        let before = existing.get(&external_id);
+        if before.is_some_and(|row| row.content_hash == hash) {
+            counts.unchanged += 1;
+            continue;
+        }
+        incoming.push(Incoming {
+            mapped: target.mapping.apply(record),
+            existing: before.map(|row| (row.id, row.contact_id)),
+            external_id,
+            record,
+            hash,
+        });
+    }
+    if incoming.is_empty() {
+        return Ok((counts, problems));
+    }
+
+    let contact_ids = upsert_contacts(db, target.tenant_id, &incoming, now).await?;
+
+    let mut new_rows = Vec::new();
+    for (item, contact_id) in incoming.iter().zip(contact_ids) {
+        let remote_updated_at = target
+            .updated_field
+            .and_then(|f| path::get(item.record, f))
+            .and_then(parse_time);
+        match item.existing {
+            Some((row_id, _)) => {
+                integration_data::ActiveModel {
+                    id: Set(row_id),
+                    content_hash: Set(item.hash.clone()),
+                    data: Set(item.record.clone()),
+                    contact_id: Set(contact_id),
+                    remote_updated_at: Set(remote_updated_at),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .update(db)
+                .await?;
+                counts.updated += 1;
+            }
+            None => {
+                new_rows.push(integration_data::ActiveModel {
+                    tenant_id: Set(target.tenant_id),
+                    integration_id: Set(target.integration_id),
+                    resource: Set(target.resource.to_string()),
+                    external_id: Set(item.external_id.clone()),
+                    content_hash: Set(item.hash.clone()),
+                    data: Set(item.record.clone()),
+                    contact_id: Set(contact_id),
+                    remote_updated_at: Set(remote_updated_at),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                });
+                counts.created += 1;
+            }
+        }
+    }
+    if !new_rows.is_empty() {
+        integration_data::Entity::insert_many(new_rows)
+            .exec(db)
+            .await?;
+    }
+    Ok((counts, problems))
+}
+
+/// Finds or creates the contact of each incoming record; returns their ids in order.
+async fn upsert_contacts<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: i64,
+    incoming: &[Incoming<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<Option<i64>>, DbErr> {
+    let emails: Vec<String> = incoming
+        .iter()
+        .filter_map(|i| i.mapped.get("email").cloned())
+        .collect();
+    let mut by_email: HashMap<String, contact::Model> = if emails.is_empty() {
+        HashMap::new()
+    } else {
+        contact::Entity::find()
+            .filter(contact::Column::TenantId.eq(tenant_id))
+            .filter(contact::Column::Email.is_in(emails.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|c| c.email.clone().map(|e| (e, c)))
+            .collect()
+    };
+
+    // New contacts with an email: one insert for the page, then their ids.
+    let mut fresh: BTreeMap<String, &Mapped> = BTreeMap::new();
+    for item in incoming {
+        if let Some(email) = item.mapped.get("email") {
+            if !by_email.contains_key(email) {
+                fresh.insert(email.clone(), &item.mapped);
+            }
+        }
+    }
+    if !fresh.is_empty() {
+        let rows = fresh
+            .values()
+            .map(|mapped| new_contact(tenant_id, mapped, now));
+        contact::Entity::insert_many(rows).exec(db).await?;
+        let created = contact::Entity::find()
+            .filter(contact::Column::TenantId.eq(tenant_id))
+            .filter(contact::Column::Email.is_in(fresh.keys().cloned()))
+            .all(db)
+            .await?;
+        for row in created {
+            if let Some(email) = row.email.clone() {
+                by_email.insert(email, row);
+            }
+        }
+    }
+
+    let mut ids = Vec::with_capacity(incoming.len());
+    for item in incoming {
+        let id = match item.mapped.get("email") {
+            Some(email) => match by_email.get_mut(email) {
+                Some(found) => {
+                    if !fresh.contains_key(email) {
+                        merge(db, found, &item.mapped, now).await?;
+                    }
+                    Some(found.id)
+                }
+                None => None,
+            },
+            // No email: the contact this record made before, or a new one.
+            None => {
+                let linked = match item.existing.and_then(|(_, c)| c) {
+                    Some(id) => {
+                        contact::Entity::find()
+                            .filter(contact::Column::TenantId.eq(tenant_id))
+                            .filter(contact::Column::Id.eq(id))
+                            .one(db)
+                            .await?
+                    }
+                    None => None,
+                };
+                match linked {
+                    Some(mut found) => {
+                        merge(db, &mut found, &item.mapped, now).await?;
+                        Some(found.id)
+                    }
+                    None if item.mapped.is_empty() => None,
+                    None => Some(
+                        new_contact(tenant_id, &item.mapped, now)
+                            .insert(db)
+                            .await?
+                            .id,
+                    ),
+                }
+            }
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+fn new_contact(tenant_id: i64, mapped: &Mapped, now: DateTime<Utc>) -> contact::ActiveModel {
+    let field = |name: &str| Set(mapped.get(name).cloned());
+    contact::ActiveModel {
+        tenant_id: Set(tenant_id),
+        email: field("email"),
+        first_name: field("first_name"),
+        last_name: field("last_name"),
+        phone: field("phone"),
+        company: field("company"),
+        job_title: field("job_title"),
+        attributes: Set(Value::Object(Default::default())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Writes the record's non-empty values over the contact's, when any differ.
+async fn merge<C: ConnectionTrait>(
+    db: &C,
+    contact: &mut contact::Model,
+    mapped: &Mapped,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut changed = false;
+    {
+        let mut take = |slot: &mut Option<String>, name: &str| {
+            if let Some(value) = mapped.get(name) {
+                if slot.as_deref() != Some(value.as_str()) {
+                    *slot = Some(value.clone());
+                    changed = true;
+                }
+            }
+        };
+        take(&mut contact.first_name, "first_name");
+        take(&mut contact.last_name, "last_name");
+        take(&mut contact.phone, "phone");
+        take(&mut contact.company, "company");
+        take(&mut contact.job_title, "job_title");
+    }
+    if changed {
+        contact.updated_at = now;
+        contact::ActiveModel {
+            id: Set(contact.id),
+            first_name: Set(contact.first_name.clone()),
+            last_name: Set(contact.last_name.clone()),
+            phone: Set(contact.phone.clone()),
+            company: Set(contact.company.clone()),
+            job_title: Set(contact.job_title.clone()),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+    }
+    Ok(())
+}
