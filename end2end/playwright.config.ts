@@ -54,6 +54,10 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: "target/site",
       HUB_LOG: "warn",
+      // Enough records and latency for a sync that can be watched.
+      HUB_SANDBOX_RECORDS: "1500",
+      HUB_SANDBOX_LATENCY: "250ms",
+      HUB_SANDBOX_CHANGE_EVERY: "off",
     },
   },
 });

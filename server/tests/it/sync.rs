@@ -330,7 +330,7 @@ async fn cancelling_stops_at_a_page_boundary(db: Db) {
 }
 
 /// A `hub serve` process on the test app's database.
-fn hub_process(app: &TestApp, extra: &[(&str, &str)]) -> Child {
+pub fn hub_process(app: &TestApp, extra: &[(&str, &str)]) -> Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hub"));
     command
         .arg("serve")

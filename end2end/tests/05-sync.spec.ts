@@ -1,0 +1,57 @@
+import { expect, test, type Page } from "@playwright/test";
+import { MEMBER, OWNER, signIn, waitForHydration } from "./support";
+
+test.describe.configure({ mode: "serial" });
+
+/** HubSpot connected through the sandbox (04-hub connects it; again here if not). */
+async function hubspotConnected(page: Page) {
+  await signIn(page, OWNER);
+  await waitForHydration(page);
+  const card = page.getByTestId("card-hubspot");
+  if ((await card.getAttribute("data-status")) === "inactive") {
+    await page.getByTestId("connect-hubspot").click();
+    await page.getByRole("button", { name: "Allow" }).click();
+    await waitForHydration(page);
+  }
+  await expect(card.getByTestId("status")).toHaveAttribute("data-status", "active");
+  return card;
+}
+
+test("Sync now shows a running run with progress, then completed with counters", async ({ page }) => {
+  const card = await hubspotConnected(page);
+  await card.getByTestId("sync-hubspot").click();
+  await expect(card.getByTestId("status")).toHaveAttribute("data-status", "syncing");
+
+  await card.getByRole("link", { name: "Settings of HubSpot" }).click();
+  await page.getByRole("tab", { name: "Sync history" }).click();
+  const run = page.getByTestId("sync-run").first();
+  await expect(run).toHaveAttribute("data-status", "running");
+  await expect(run).toContainText(/Running: page \d+, \d+ records so far/);
+  await expect(run).toHaveAttribute("data-status", "completed", { timeout: 30_000 });
+  await expect(run.getByTestId("processed")).toHaveText("1500");
+  await expect(run).toContainText("manual · incremental pull · contacts");
+  await run.getByRole("button", { name: "Show log" }).click();
+  await expect(run.locator(".log")).toContainText("Synced 1500 records");
+
+  // The hub's cards and stats follow.
+  await page.getByRole("button", { name: "Close settings" }).click();
+  await expect(card.getByTestId("status")).toHaveAttribute("data-status", "active");
+  await expect(page.getByTestId("stat-records")).toContainText("1500");
+  await expect(page.getByTestId("stat-last-sync")).toContainText("just now");
+});
+
+test("members see the contacts the sync brought in, with their source", async ({ page }) => {
+  await signIn(page, MEMBER);
+  await page.getByRole("link", { name: "Contacts" }).click();
+  await expect(page.getByTestId("contact-count")).toContainText("of 1500 contacts");
+  await page.getByLabel("Search").fill("lovelace.0@");
+  await page.getByRole("button", { name: "Search" }).click();
+  const table = page.getByTestId("contacts");
+  await expect(table.locator("tbody tr")).toHaveCount(1);
+  await expect(table).toContainText("Ada Lovelace");
+  await expect(table).toContainText("HubSpot");
+  await table.getByRole("link", { name: "Ada Lovelace" }).click();
+  await expect(page.getByTestId("contact-detail")).toContainText("ada.lovelace.0@example.com");
+  await page.getByTestId("source-record").first().locator("summary").click();
+  await expect(page.getByTestId("source-record").first()).toContainText("hs_object_id");
+});
