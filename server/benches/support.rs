@@ -19,29 +19,80 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct Hub {
     pub base: String,
     pub db: DatabaseConnection,
+    pub state: server::startup::AppState,
     _dir: tempfile::TempDir,
 }
 
 pub async fn spawn_hub() -> Hub {
+    spawn_hub_with(&[]).await
+}
+
+/// A hub on a fresh SQLite file (or the `DATABASE_URL` in `extra`), sandbox on.
+pub async fn spawn_hub_with(extra: &[(&str, &str)]) -> Hub {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().display().to_string();
-    let config = Config::from_lookup(|name| match name {
-        "HUB_DATA_DIR" => Some(data_dir.clone()),
-        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
-        "HUB_LOG" => Some("error".into()),
-        "HUB_SANDBOX" => Some("1".into()),
-        _ => None,
-    })
-    .unwrap();
+    let mut vars: std::collections::HashMap<String, String> = [
+        ("HUB_DATA_DIR", data_dir.as_str()),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+        ("HUB_LOG", "error"),
+        ("HUB_SANDBOX", "1"),
+        ("HUB_SANDBOX_CHANGE_EVERY", "off"),
+    ]
+    .into_iter()
+    .chain(extra.iter().copied())
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    if vars.contains_key("DATABASE_URL") && !vars.contains_key("HUB_MASTER_KEY") {
+        use base64::Engine;
+        let key: [u8; 32] = rand::random();
+        vars.insert("HUB_MASTER_KEY".into(), base64::engine::general_purpose::STANDARD.encode(key));
+    }
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).unwrap();
     let app = Application::build(config).await.unwrap();
     let base = format!("http://{}", app.local_addr());
     let db = app.state().db.clone();
+    let state = app.state().clone();
     tokio::spawn(app.run_until(std::future::pending()));
     Hub {
         base,
         db,
+        state,
         _dir: dir,
     }
+}
+
+/// A fresh PostgreSQL database on the local server (`HUB_BENCH_PG`, default
+/// `postgres://postgres@127.0.0.1:5432`), or `None` when none answers.
+pub async fn fresh_postgres(name: &str) -> Option<String> {
+    use sea_orm::ConnectionTrait;
+    let admin = std::env::var("HUB_BENCH_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let conn = sea_orm::Database::connect(format!("{admin}/postgres")).await.ok()?;
+    let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.ok()?;
+    Some(format!("{admin}/{name}"))
+}
+
+/// This process's resident memory now, from /proc (Linux), in bytes.
+pub fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
+/// `--name N` from the command line, or `default`.
+pub fn number_arg(name: &str, default: u64) -> u64 {
+    std::env::args()
+        .skip_while(|a| a != name)
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 pub fn client(base: &str) -> reqwest::Client {

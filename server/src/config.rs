@@ -278,7 +278,7 @@ impl Config {
         }
         let job_lease = duration("HUB_JOB_LEASE", Duration::from_secs(30))?;
         let sync_retry_base = duration("HUB_SYNC_RETRY_BASE", Duration::from_millis(500))?;
-        let scheduler_tick = duration("HUB_SCHEDULER_TICK", Duration::from_secs(1))?;
+        let scheduler_tick = duration("HUB_SCHEDULER_TICK", Duration::from_millis(250))?;
         let sandbox_records = number("HUB_SANDBOX_RECORDS", 250)?;
         let sandbox_rate_limit_every = number("HUB_SANDBOX_RATE_LIMIT_EVERY", 0)?;
         let sandbox_latency = match get("HUB_SANDBOX_LATENCY").as_deref().map(str::trim) {

@@ -1,0 +1,212 @@
+//! Sync throughput: a full sync of N contacts from the sandbox (ActiveCampaign,
+//! 100 per page) through the real job queue and engine, beside a loop that
+//! only fetches and discards the same pages, in the same run; the growth of
+//! resident memory during the sync; then an incremental sync after 1% of the
+//! records changed, as a fraction of the full sync's time. On SQLite, and on
+//! PostgreSQL when the local server answers.
+//!
+//!     cargo bench -p server --bench sync_throughput [-- --records 100000]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::domain::auth::Role;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use server::connections::Credentials;
+use server::db::entities::{integration, sync_run, tenant};
+use server::sync::fetch::{ApiSession, RetryPolicy};
+use server::sync::{pager, path, runs};
+use support::*;
+
+const PROVIDER: &str = "activecampaign";
+
+struct Result {
+    database: &'static str,
+    fetch: Duration,
+    full: Duration,
+    incremental: Duration,
+    changed: u64,
+    growth: u64,
+}
+
+async fn fetch_only(hub: &Hub) -> (Duration, u64) {
+    let provider = hub.state.catalog.provider(PROVIDER).unwrap();
+    let resource = &provider.resources[0];
+    let pagination = &provider.api.as_ref().unwrap().pagination;
+    let http = server::connections::http_client();
+    let values = server::sandbox::credentials::for_provider(PROVIDER);
+    let mut session = ApiSession::new(&http, provider, values, BTreeMap::new(), None, RetryPolicy::default());
+    let started = Instant::now();
+    let mut request = pager::PageRequest::First;
+    let mut total = 0u64;
+    loop {
+        let mut query = resource.params.clone();
+        query.extend(pager::query_for(pagination, &request));
+        let url = session.client().unwrap().url(&resource.path, &query).unwrap();
+        let page = session.get(url, &BTreeMap::new()).await.unwrap();
+        let count = path::get(&page.body, &resource.records_path)
+            .and_then(|v| v.as_array())
+            .map(Vec::len)
+            .unwrap_or(0);
+        total += count as u64;
+        match pager::next(pagination, &request, &page.body, &page.headers, count) {
+            Some(next) => request = next,
+            None => break,
+        }
+    }
+    (started.elapsed(), total)
+}
+
+async fn sync(hub: &Hub, id: i64, mode: &str) -> (Duration, sync_run::Model) {
+    let row = integration::Entity::find()
+        .filter(integration::Column::Id.eq(id))
+        .one(&hub.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active: integration::ActiveModel = row.into();
+    active.sync_mode = Set(mode.into());
+    let row = active.update(&hub.db).await.unwrap();
+    let provider = hub.state.catalog.provider(PROVIDER).unwrap();
+    let started = Instant::now();
+    let run = runs::start(&hub.db, &hub.state.queue, &row, provider, "manual")
+        .await
+        .unwrap()
+        .remove(0);
+    loop {
+        let now = sync_run::Entity::find()
+            .filter(sync_run::Column::Id.eq(run.id))
+            .one(&hub.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if runs::is_finished(&now.status) {
+            assert_eq!(now.status, "completed", "{now:?}");
+            return (started.elapsed(), now);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn measure(database: &'static str, records: u64, database_url: Option<String>) -> Result {
+    let records_text = records.to_string();
+    let mut extra = vec![("HUB_SANDBOX_RECORDS", records_text.as_str()), ("HUB_WORKERS", "1")];
+    if let Some(url) = database_url.as_deref() {
+        extra.push(("DATABASE_URL", url));
+    }
+    let hub = spawn_hub_with(&extra).await;
+    create_users(&hub.db, 1, Role::Admin).await;
+    let tenant = tenant::Entity::find()
+        .filter(tenant::Column::Slug.eq("bench"))
+        .one(&hub.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = Utc::now();
+    let row = integration::ActiveModel {
+        tenant_id: Set(tenant.id),
+        provider: Set(PROVIDER.into()),
+        status: Set("active".into()),
+        credentials: Set(None),
+        config: Set(serde_json::json!({})),
+        schedule: Set(None),
+        sync_mode: Set("full".into()),
+        sync_direction: Set("pull".into()),
+        resources: Set(serde_json::json!(["contacts"])),
+        next_run_at: Set(None),
+        error_count: Set(0),
+        last_error: Set(None),
+        last_error_at: Set(None),
+        last_synced_at: Set(None),
+        connected_at: Set(Some(now)),
+        token_expires_at: Set(None),
+        refresh_lease_owner: Set(None),
+        refresh_lease_expires_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&hub.db)
+    .await
+    .unwrap();
+    let mut credentials = Credentials::default();
+    for (k, v) in server::sandbox::credentials::for_provider(PROVIDER) {
+        credentials.set(k, v);
+    }
+    let sealed = credentials
+        .seal(&hub.state.keyring, server::integrations::credentials_subject(&row))
+        .unwrap();
+    let id = row.id;
+    let mut active: integration::ActiveModel = row.into();
+    active.credentials = Set(Some(sealed));
+    active.update(&hub.db).await.unwrap();
+
+    let (fetch, fetched) = fetch_only(&hub).await;
+    assert_eq!(fetched, records);
+
+    // Resident memory, sampled while the full sync runs.
+    let before = resident_bytes();
+    let peak = Arc::new(AtomicU64::new(before));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                peak.fetch_max(resident_bytes(), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let (full, run) = sync(&hub, id, "full").await;
+    done.store(true, Ordering::Relaxed);
+    sampler.await.unwrap();
+    assert_eq!(run.records_created as u64, records);
+
+    let changed = (records / 100).max(1);
+    hub.state.sandbox.as_ref().unwrap().change_records(PROVIDER, changed);
+    let (incremental, run) = sync(&hub, id, "incremental").await;
+    assert_eq!(run.records_processed as u64, changed, "{run:?}");
+    Result {
+        database,
+        fetch,
+        full,
+        incremental,
+        changed,
+        growth: peak.load(Ordering::Relaxed).saturating_sub(before),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let records = number_arg("--records", 100_000);
+    let mut results = vec![measure("SQLite", records, None).await];
+    match fresh_postgres("hub_bench_sync").await {
+        Some(url) => results.push(measure("PostgreSQL", records, Some(url)).await),
+        None => println!("(PostgreSQL did not answer; measured on SQLite only)"),
+    }
+    println!(
+        "sync of {records} {PROVIDER} contacts from the sandbox, 100 per page, {} cores",
+        cores()
+    );
+    println!("| database | fetch only | full sync | sync ÷ fetch throughput | memory growth | incremental ({} changed) | incremental ÷ full |", results[0].changed);
+    println!("|---|---|---|---|---|---|---|");
+    for r in &results {
+        let rate = |d: Duration| records as f64 / d.as_secs_f64();
+        println!(
+            "| {} | {:.0} records/s | {:.0} records/s ({:.1} s) | {:.2}× (target ≥ 0.3×) | {:.1} MB (target < 64 MB) | {:.2} s | {:.3}× (target ≤ 0.05×) |",
+            r.database,
+            rate(r.fetch),
+            rate(r.full),
+            r.full.as_secs_f64(),
+            r.fetch.as_secs_f64() / r.full.as_secs_f64(),
+            r.growth as f64 / 1_048_576.0,
+            r.incremental.as_secs_f64(),
+            r.incremental.as_secs_f64() / r.full.as_secs_f64(),
+        );
+    }
+}
