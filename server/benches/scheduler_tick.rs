@@ -32,7 +32,12 @@ async fn measure(database: &'static str, count: usize, url: Option<String>) -> R
     }
     let hub = spawn_hub_with(&extra).await;
     let catalog = hub.state.catalog.clone();
-    let providers: Vec<String> = catalog.providers().iter().take(40).map(|p| p.key.clone()).collect();
+    let providers: Vec<String> = catalog
+        .providers()
+        .iter()
+        .take(40)
+        .map(|p| p.key.clone())
+        .collect();
     let now = Utc::now();
     let far = now + chrono::Duration::days(1);
     let tenants = count.div_ceil(providers.len());
@@ -44,31 +49,42 @@ async fn measure(database: &'static str, count: usize, url: Option<String>) -> R
             updated_at: Set(now),
             ..Default::default()
         };
-        let tenant_id = tenant::Entity::insert(row).exec(&hub.db).await.unwrap().last_insert_id;
-        let rows = providers.iter().take(count - t * providers.len()).map(|p| integration::ActiveModel {
-            tenant_id: Set(tenant_id),
-            provider: Set(p.clone()),
-            status: Set("active".into()),
-            credentials: Set(None),
-            config: Set(serde_json::json!({})),
-            schedule: Set(Some("* * * * *".into())),
-            sync_mode: Set("incremental".into()),
-            sync_direction: Set("pull".into()),
-            resources: Set(serde_json::json!(["contacts"])),
-            next_run_at: Set(Some(far)),
-            error_count: Set(0),
-            last_error: Set(None),
-            last_error_at: Set(None),
-            last_synced_at: Set(None),
-            connected_at: Set(Some(now)),
-            token_expires_at: Set(None),
-            refresh_lease_owner: Set(None),
-            refresh_lease_expires_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
-        integration::Entity::insert_many(rows).exec(&hub.db).await.unwrap();
+        let tenant_id = tenant::Entity::insert(row)
+            .exec(&hub.db)
+            .await
+            .unwrap()
+            .last_insert_id;
+        let rows =
+            providers
+                .iter()
+                .take(count - t * providers.len())
+                .map(|p| integration::ActiveModel {
+                    tenant_id: Set(tenant_id),
+                    provider: Set(p.clone()),
+                    status: Set("active".into()),
+                    credentials: Set(None),
+                    config: Set(serde_json::json!({})),
+                    schedule: Set(Some("* * * * *".into())),
+                    sync_mode: Set("incremental".into()),
+                    sync_direction: Set("pull".into()),
+                    resources: Set(serde_json::json!(["contacts"])),
+                    next_run_at: Set(Some(far)),
+                    error_count: Set(0),
+                    last_error: Set(None),
+                    last_error_at: Set(None),
+                    last_synced_at: Set(None),
+                    connected_at: Set(Some(now)),
+                    token_expires_at: Set(None),
+                    refresh_lease_owner: Set(None),
+                    refresh_lease_expires_at: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                });
+        integration::Entity::insert_many(rows)
+            .exec(&hub.db)
+            .await
+            .unwrap();
     }
 
     // A tick with nothing due, beside the simplest query.
@@ -82,7 +98,10 @@ async fn measure(database: &'static str, count: usize, url: Option<String>) -> R
     let backend = hub.db.get_database_backend();
     let started = Instant::now();
     for _ in 0..rounds {
-        hub.db.query_one_raw(Statement::from_string(backend, "SELECT 1")).await.unwrap();
+        hub.db
+            .query_one_raw(Statement::from_string(backend, "SELECT 1"))
+            .await
+            .unwrap();
     }
     let baseline = started.elapsed() / rounds;
 
@@ -100,8 +119,14 @@ async fn measure(database: &'static str, count: usize, url: Option<String>) -> R
     for (i, chunk) in ids.chunks(ids.len().div_ceil(20)).enumerate() {
         let slot = first_slot + chrono::Duration::seconds(i as i64);
         integration::Entity::update_many()
-            .col_expr(integration::Column::NextRunAt, sea_orm::sea_query::Expr::value(slot))
-            .filter(sea_orm::ColumnTrait::is_in(&integration::Column::Id, chunk.to_vec()))
+            .col_expr(
+                integration::Column::NextRunAt,
+                sea_orm::sea_query::Expr::value(slot),
+            )
+            .filter(sea_orm::ColumnTrait::is_in(
+                &integration::Column::Id,
+                chunk.to_vec(),
+            ))
             .exec(&hub.db)
             .await
             .unwrap();
@@ -120,7 +145,11 @@ async fn measure(database: &'static str, count: usize, url: Option<String>) -> R
     };
     let mut delays: Vec<Duration> = runs
         .iter()
-        .map(|r| (r.created_at - slot_of(r.integration_id)).to_std().unwrap_or_default())
+        .map(|r| {
+            (r.created_at - slot_of(r.integration_id))
+                .to_std()
+                .unwrap_or_default()
+        })
         .collect();
     delays.sort();
     Result {
@@ -142,7 +171,10 @@ async fn main() {
         Some(url) => results.push(measure("PostgreSQL", count, Some(url)).await),
         None => println!("(PostgreSQL did not answer; measured on SQLite only)"),
     }
-    println!("scheduler with {count} scheduled integrations, {} cores", cores());
+    println!(
+        "scheduler with {count} scheduled integrations, {} cores",
+        cores()
+    );
     println!("| database | idle tick | `SELECT 1` | tick ÷ SELECT 1 | fired | fire delay p50 | p99 (target < 1 s) | max |");
     println!("|---|---|---|---|---|---|---|---|");
     for r in &results {

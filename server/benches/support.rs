@@ -45,7 +45,10 @@ pub async fn spawn_hub_with(extra: &[(&str, &str)]) -> Hub {
     if vars.contains_key("DATABASE_URL") && !vars.contains_key("HUB_MASTER_KEY") {
         use base64::Engine;
         let key: [u8; 32] = rand::random();
-        vars.insert("HUB_MASTER_KEY".into(), base64::engine::general_purpose::STANDARD.encode(key));
+        vars.insert(
+            "HUB_MASTER_KEY".into(),
+            base64::engine::general_purpose::STANDARD.encode(key),
+        );
     }
     let config = Config::from_lookup(|name| vars.get(name).cloned()).unwrap();
     let app = Application::build(config).await.unwrap();
@@ -65,10 +68,17 @@ pub async fn spawn_hub_with(extra: &[(&str, &str)]) -> Hub {
 /// `postgres://postgres@127.0.0.1:5432`), or `None` when none answers.
 pub async fn fresh_postgres(name: &str) -> Option<String> {
     use sea_orm::ConnectionTrait;
-    let admin = std::env::var("HUB_BENCH_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let conn = sea_orm::Database::connect(format!("{admin}/postgres")).await.ok()?;
-    let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-    conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.ok()?;
+    let admin = std::env::var("HUB_BENCH_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let conn = sea_orm::Database::connect(format!("{admin}/postgres"))
+        .await
+        .ok()?;
+    let _ = conn
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .ok()?;
     Some(format!("{admin}/{name}"))
 }
 

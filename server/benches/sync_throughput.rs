@@ -40,14 +40,25 @@ async fn fetch_only(hub: &Hub) -> (Duration, u64) {
     let pagination = &provider.api.as_ref().unwrap().pagination;
     let http = server::connections::http_client();
     let values = server::sandbox::credentials::for_provider(PROVIDER);
-    let mut session = ApiSession::new(&http, provider, values, BTreeMap::new(), None, RetryPolicy::default());
+    let mut session = ApiSession::new(
+        &http,
+        provider,
+        values,
+        BTreeMap::new(),
+        None,
+        RetryPolicy::default(),
+    );
     let started = Instant::now();
     let mut request = pager::PageRequest::First;
     let mut total = 0u64;
     loop {
         let mut query = resource.params.clone();
         query.extend(pager::query_for(pagination, &request));
-        let url = session.client().unwrap().url(&resource.path, &query).unwrap();
+        let url = session
+            .client()
+            .unwrap()
+            .url(&resource.path, &query)
+            .unwrap();
         let page = session.get(url, &BTreeMap::new()).await.unwrap();
         let count = path::get(&page.body, &resource.records_path)
             .and_then(|v| v.as_array())
@@ -95,7 +106,10 @@ async fn sync(hub: &Hub, id: i64, mode: &str) -> (Duration, sync_run::Model) {
 
 async fn measure(database: &'static str, records: u64, database_url: Option<String>) -> Result {
     let records_text = records.to_string();
-    let mut extra = vec![("HUB_SANDBOX_RECORDS", records_text.as_str()), ("HUB_WORKERS", "1")];
+    let mut extra = vec![
+        ("HUB_SANDBOX_RECORDS", records_text.as_str()),
+        ("HUB_WORKERS", "1"),
+    ];
     if let Some(url) = database_url.as_deref() {
         extra.push(("DATABASE_URL", url));
     }
@@ -139,7 +153,10 @@ async fn measure(database: &'static str, records: u64, database_url: Option<Stri
         credentials.set(k, v);
     }
     let sealed = credentials
-        .seal(&hub.state.keyring, server::integrations::credentials_subject(&row))
+        .seal(
+            &hub.state.keyring,
+            server::integrations::credentials_subject(&row),
+        )
         .unwrap();
     let id = row.id;
     let mut active: integration::ActiveModel = row.into();
@@ -168,7 +185,11 @@ async fn measure(database: &'static str, records: u64, database_url: Option<Stri
     assert_eq!(run.records_created as u64, records);
 
     let changed = (records / 100).max(1);
-    hub.state.sandbox.as_ref().unwrap().change_records(PROVIDER, changed);
+    hub.state
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .change_records(PROVIDER, changed);
     let (incremental, run) = sync(&hub, id, "incremental").await;
     assert_eq!(run.records_processed as u64, changed, "{run:?}");
     Result {

@@ -14,7 +14,9 @@ use crate::domain::ids::{ApiTokenId, ContactId, IntegrationId, SyncRunId, UserId
 use crate::domain::integrations::{
     ConnectStart, ConnectionTest, HubView, IntegrationDetail, IntegrationState, SyncSettings,
 };
-use crate::domain::sync::{ContactDetail, ContactPage, ContactQuery, SyncRunDetail, SyncRunView};
+use crate::domain::sync::{
+    ContactDetail, ContactPage, ContactQuery, MappingView, SyncRunDetail, SyncRunView,
+};
 use crate::domain::{system::SystemStatus, AppError};
 
 #[async_trait]
@@ -146,6 +148,15 @@ pub trait SyncPort: Send + Sync + 'static {
     async fn cancel(&self, by: &Principal, id: SyncRunId) -> Result<SyncRunView, AppError>;
     async fn contacts(&self, by: &Principal, query: ContactQuery) -> Result<ContactPage, AppError>;
     async fn contact(&self, by: &Principal, id: ContactId) -> Result<ContactDetail, AppError>;
+    /// The Field mapping tab: the effective mapping, fields to choose from, a preview.
+    async fn mapping(&self, by: &Principal, id: IntegrationId) -> Result<MappingView, AppError>;
+    /// Saves contact field → provider field (empty: not synced); only changes from the defaults are kept.
+    async fn save_mapping(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        fields: BTreeMap<String, String>,
+    ) -> Result<MappingView, AppError>;
 }
 
 /// Every port, cloned into each request's context.

@@ -4,7 +4,11 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::domain::ids::{ContactId, IntegrationId, SyncRunId};
-use crate::domain::sync::{ContactDetail, ContactPage, ContactQuery, SyncRunDetail, SyncRunView};
+use std::collections::BTreeMap;
+
+use crate::domain::sync::{
+    ContactDetail, ContactPage, ContactQuery, MappingView, SyncRunDetail, SyncRunView,
+};
 use crate::domain::AppError;
 
 #[cfg(feature = "ssr")]
@@ -76,6 +80,31 @@ pub async fn load_contact(id: ContactId) -> Result<ContactDetail, AppError> {
         async move {
             let by = guard::require(Role::Member)?;
             ports::backend()?.sync.contact(&by, id).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "sync/mapping")]
+pub async fn load_mapping(id: IntegrationId) -> Result<MappingView, AppError> {
+    respond(
+        async move {
+            let by = guard::require(Role::Member)?;
+            ports::backend()?.sync.mapping(&by, id).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "sync/mapping-save", input = Json)]
+pub async fn save_mapping(
+    id: IntegrationId,
+    fields: BTreeMap<String, String>,
+) -> Result<MappingView, AppError> {
+    respond(
+        async move {
+            let by = guard::require(Role::Admin)?;
+            ports::backend()?.sync.save_mapping(&by, id, fields).await
         }
         .await,
     )

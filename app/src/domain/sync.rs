@@ -90,3 +90,38 @@ pub struct ContactDetail {
     pub contact: ContactRow,
     pub records: Vec<SourceRecord>,
 }
+
+/// One contact field of the Field mapping tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappingRow {
+    /// `email`, `first_name`, …
+    pub field: String,
+    pub label: String,
+    /// The provider field it comes from; empty when it is not synced.
+    pub source: String,
+    /// The catalog's default for this provider.
+    pub default_source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappingView {
+    pub resource: String,
+    pub rows: Vec<MappingRow>,
+    /// Paths found in the synced records (and the defaults), to choose from.
+    pub provider_fields: Vec<String>,
+    /// Up to three synced records through the mapping: (contact field, value) pairs.
+    pub preview: Vec<Vec<(String, String)>>,
+}
+
+/// The label of a contact field.
+pub fn contact_field_label(field: &str) -> &'static str {
+    match field {
+        "email" => "Email",
+        "first_name" => "First name",
+        "last_name" => "Last name",
+        "phone" => "Phone",
+        "company" => "Company",
+        "job_title" => "Job title",
+        _ => "Other",
+    }
+}

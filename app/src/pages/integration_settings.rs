@@ -23,6 +23,7 @@ use crate::domain::integrations::{
     FieldValue, IntegrationDetail, IntegrationStatus, LogLine, OAuthAppSource, OAuthInfo,
 };
 use crate::domain::AppError;
+use crate::pages::field_mapping::FieldMapping;
 use crate::pages::integrations::HubRefresh;
 use crate::pages::not_found::NotFound;
 use crate::pages::sync_history::SyncHistory;
@@ -169,10 +170,7 @@ fn SettingsDialog(
                 {move || match tab.get() {
                     Tab::Configuration => view! { <ConfigurationTab detail=detail.get_value() reload flash/> }.into_any(),
                     Tab::Sync => view! { <SyncTab detail=detail.get_value()/> }.into_any(),
-                    Tab::Mapping => view! {
-                        <EmptyState icon="🔀" title="Field mapping"
-                            text="The provider fields that feed each contact field appear here once this integration has synced records."/>
-                    }.into_any(),
+                    Tab::Mapping => view! { <FieldMapping id=detail.with_value(|d| d.id)/> }.into_any(),
                     Tab::History => view! { <SyncHistory detail=detail.get_value()/> }.into_any(),
                     Tab::Activity => view! { <ActivityTab lines=detail.with_value(|d| d.activity.clone())/> }.into_any(),
                     Tab::Webhooks => view! {

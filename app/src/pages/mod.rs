@@ -1,6 +1,7 @@
 pub mod activity;
 pub mod admin;
 pub mod contacts;
+pub mod field_mapping;
 pub mod integration_settings;
 pub mod integrations;
 pub mod login;

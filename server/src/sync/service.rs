@@ -8,7 +8,8 @@ use app::api::ports::SyncPort;
 use app::domain::auth::{Principal, Role};
 use app::domain::ids::{ContactId, IntegrationId, SyncRunId};
 use app::domain::sync::{
-    ContactDetail, ContactPage, ContactQuery, ContactRow, SourceRecord, SyncRunDetail, SyncRunView,
+    contact_field_label, ContactDetail, ContactPage, ContactQuery, ContactRow, MappingRow,
+    MappingView, SourceRecord, SyncRunDetail, SyncRunView,
 };
 use app::domain::AppError;
 use async_trait::async_trait;
@@ -19,9 +20,14 @@ use sea_orm::{
     QuerySelect,
 };
 
+use super::mapping::Mapping;
+use super::path;
 use super::runs::{self, StartError};
 use crate::catalog::Catalog;
-use crate::db::entities::{contact, integration, integration_data, integration_log, sync_run};
+use crate::catalog::{Resource, CONTACT_FIELDS};
+use crate::db::entities::{
+    contact, field_mapping, integration, integration_data, integration_log, sync_run,
+};
 use crate::db::scoped::Tenant;
 use crate::error::internal;
 use crate::format;
@@ -123,8 +129,212 @@ impl SyncService {
     }
 }
 
+/// Every leaf path of a record (`properties.email`, `emailAddresses.0.value`).
+fn leaf_paths(value: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                let next = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                leaf_paths(child, &next, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            if let Some(first) = items.first() {
+                leaf_paths(first, &format!("{prefix}.0"), out);
+            }
+        }
+        _ if !prefix.is_empty() => {
+            out.insert(prefix.to_string());
+        }
+        _ => {}
+    }
+}
+
+impl SyncService {
+    /// The resource an integration's mapping is about (its first synced one).
+    fn resource_of<'a>(&'a self, row: &integration::Model) -> Result<&'a Resource, AppError> {
+        let provider = self
+            .catalog
+            .provider(&row.provider)
+            .ok_or(AppError::NotFound)?;
+        provider.resources.first().ok_or_else(|| {
+            AppError::Conflict(format!(
+                "{} has no records to map: it sends events or messages instead.",
+                provider.name
+            ))
+        })
+    }
+
+    async fn mapping_view(
+        &self,
+        by: &Principal,
+        row: &integration::Model,
+    ) -> Result<MappingView, AppError> {
+        let resource = self.resource_of(row)?;
+        let mapping = Mapping::load(&self.db, by.tenant_id.0, row.id, resource)
+            .await
+            .map_err(|e| internal("loading a field mapping", &e))?;
+        let samples = Tenant(by.tenant_id)
+            .find::<integration_data::Entity>()
+            .filter(integration_data::Column::IntegrationId.eq(row.id))
+            .filter(integration_data::Column::Resource.eq(resource.key.as_str()))
+            .order_by_desc(integration_data::Column::UpdatedAt)
+            .limit(3)
+            .all(&self.db)
+            .await
+            .map_err(|e| internal("loading sample records", &e))?;
+        let mut fields = BTreeSet::new();
+        for sample in &samples {
+            leaf_paths(&sample.data, "", &mut fields);
+        }
+        fields.extend(resource.mapping.values().cloned());
+        fields.extend(mapping.0.values().cloned());
+        let rows = CONTACT_FIELDS
+            .iter()
+            .map(|field| MappingRow {
+                field: field.to_string(),
+                label: contact_field_label(field).to_string(),
+                source: mapping.0.get(*field).cloned().unwrap_or_default(),
+                default_source: resource.mapping.get(*field).cloned().unwrap_or_default(),
+            })
+            .collect();
+        let preview = samples
+            .iter()
+            .map(|sample| {
+                CONTACT_FIELDS
+                    .iter()
+                    .map(|field| {
+                        let value = mapping
+                            .0
+                            .get(*field)
+                            .and_then(|source| path::get_text(&sample.data, source))
+                            .unwrap_or_default();
+                        (field.to_string(), value)
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(MappingView {
+            resource: resource.key.clone(),
+            rows,
+            provider_fields: fields.into_iter().collect(),
+            preview,
+        })
+    }
+}
+
 #[async_trait]
 impl SyncPort for SyncService {
+    async fn mapping(&self, by: &Principal, id: IntegrationId) -> Result<MappingView, AppError> {
+        by.require(Role::Member)?;
+        let row = self.integration(by, id).await?;
+        self.mapping_view(by, &row).await
+    }
+
+    async fn save_mapping(
+        &self,
+        by: &Principal,
+        id: IntegrationId,
+        fields: BTreeMap<String, String>,
+    ) -> Result<MappingView, AppError> {
+        by.require(Role::Admin)?;
+        let row = self.integration(by, id).await?;
+        let resource = self.resource_of(&row)?;
+        let mut errors = Vec::new();
+        for (field, source) in &fields {
+            let source = source.trim();
+            if !CONTACT_FIELDS.contains(&field.as_str()) {
+                errors.push(app::domain::FieldError::new(
+                    field,
+                    format!("{field} is not a contact field"),
+                ));
+            } else if field == "email" && source.is_empty() {
+                errors.push(app::domain::FieldError::new(
+                    field,
+                    "Email needs a provider field: contacts are matched by email.",
+                ));
+            } else if source.len() > 200 || source.contains(char::is_whitespace) {
+                errors.push(app::domain::FieldError::new(
+                    field,
+                    "Choose a provider field from the list.",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let now = Utc::now();
+        let txn = sea_orm::TransactionTrait::begin(&self.db)
+            .await
+            .map_err(|e| internal("starting a transaction", &e))?;
+        Tenant(by.tenant_id)
+            .delete_many::<field_mapping::Entity>()
+            .filter(field_mapping::Column::IntegrationId.eq(row.id))
+            .filter(field_mapping::Column::Resource.eq(resource.key.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(|e| internal("saving a field mapping", &e))?;
+        let changed: Vec<field_mapping::ActiveModel> = fields
+            .iter()
+            .filter(|(field, source)| {
+                resource
+                    .mapping
+                    .get(*field)
+                    .map(String::as_str)
+                    .unwrap_or("")
+                    != source.trim()
+            })
+            .map(|(field, source)| field_mapping::ActiveModel {
+                tenant_id: sea_orm::Set(by.tenant_id.0),
+                integration_id: sea_orm::Set(row.id),
+                resource: sea_orm::Set(resource.key.clone()),
+                source_field: sea_orm::Set(source.trim().to_string()),
+                target_field: sea_orm::Set(field.clone()),
+                created_at: sea_orm::Set(now),
+                updated_at: sea_orm::Set(now),
+                ..Default::default()
+            })
+            .collect();
+        if !changed.is_empty() {
+            sea_orm::EntityTrait::insert_many(changed)
+                .exec(&txn)
+                .await
+                .map_err(|e| internal("saving a field mapping", &e))?;
+        }
+        // The next sync maps every record again, even those the provider did not change.
+        Tenant(by.tenant_id)
+            .update_many::<integration_data::Entity>()
+            .col_expr(
+                integration_data::Column::ContentHash,
+                sea_orm::sea_query::Expr::value(""),
+            )
+            .filter(integration_data::Column::IntegrationId.eq(row.id))
+            .filter(integration_data::Column::Resource.eq(resource.key.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(|e| internal("saving a field mapping", &e))?;
+        crate::activity::Entry::integration(
+            by.tenant_id.0,
+            row.id,
+            "integration.mapping_changed",
+            format!(
+                "{} changed the field mapping; the next sync uses it.",
+                by.name
+            ),
+        )
+        .write(&txn)
+        .await
+        .map_err(|e| internal("logging a mapping change", &e))?;
+        txn.commit()
+            .await
+            .map_err(|e| internal("saving a field mapping", &e))?;
+        self.mapping_view(by, &row).await
+    }
+
     async fn sync_now(
         &self,
         by: &Principal,

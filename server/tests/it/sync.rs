@@ -30,6 +30,7 @@ on_both_databases!(
     cancelling_stops_at_a_page_boundary,
     a_crashed_workers_run_resumes_from_its_last_page,
     the_contacts_page_lists_synced_contacts_with_their_sources,
+    a_field_mapping_change_applies_to_the_next_sync,
 );
 
 pub const CONTACT_PROVIDERS: [&str; 15] = [
@@ -462,5 +463,81 @@ async fn the_contacts_page_lists_synced_contacts_with_their_sources(db: Db) {
     assert!(
         !theirs.contains("Ada Lovelace"),
         "contacts stay in their workspace"
+    );
+}
+
+async fn a_field_mapping_change_applies_to_the_next_sync(db: Db) {
+    let app = spawn_app_with(db, &[("HUB_SANDBOX_RECORDS", "20")]).await;
+    let (admin, _) = app.signed_in("acme", "al@acme.test", Role::Admin).await;
+    let id = connect_any(&app, &admin, "hubspot").await;
+    finished(&app, sync_now(&admin, id).await).await;
+
+    let view: Value = admin
+        .server_fn("sync/mapping", &[("id", &id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fields: Vec<&str> = view["provider_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"properties.company") && fields.contains(&"properties.hs_object_id"),
+        "{fields:?}"
+    );
+    assert_eq!(
+        view["preview"].as_array().unwrap().len(),
+        3,
+        "three records previewed"
+    );
+
+    let save = |fields: Value, who: &Browser| {
+        who.client
+            .post(format!("{}/api/sync/mapping-save", who.base()))
+            .json(&serde_json::json!({ "id": id, "fields": fields }))
+            .send()
+    };
+    let refused = save(serde_json::json!({ "email": "" }), &admin)
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("contacts are matched by email"));
+    let (member, _) = app.signed_in("acme", "mo@acme.test", Role::Member).await;
+    let forbidden = save(
+        serde_json::json!({ "job_title": "properties.company" }),
+        &member,
+    )
+    .await
+    .unwrap();
+    assert_eq!(forbidden.status(), 403);
+    let saved = save(
+        serde_json::json!({ "job_title": "properties.company" }),
+        &admin,
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.status(), 200);
+
+    let run = finished(&app, sync_now(&admin, id).await).await;
+    assert_eq!(
+        run.records_updated, 20,
+        "every record mapped again: {run:?}"
+    );
+    let ada = contact::Entity::find()
+        .filter(contact::Column::Email.eq("ada.lovelace.0@example.com"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ada.job_title, ada.company,
+        "job title now comes from the company field"
     );
 }
