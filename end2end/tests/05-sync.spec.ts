@@ -55,3 +55,26 @@ test("members see the contacts the sync brought in, with their source", async ({
   await page.getByTestId("source-record").first().locator("summary").click();
   await expect(page.getByTestId("source-record").first()).toContainText("hs_object_id");
 });
+
+test("editing the field mapping changes the next sync's contacts", async ({ page }) => {
+  const card = await hubspotConnected(page);
+  await card.getByRole("link", { name: "Settings of HubSpot" }).click();
+  await page.getByRole("tab", { name: "Field mapping" }).click();
+  await expect(page.getByTestId("mapping-preview").locator("tbody tr")).toHaveCount(3);
+  await page.getByLabel("Job title").selectOption("properties.company");
+  await page.getByTestId("save-mapping").click();
+  await expect(page.getByText("Saved. The next sync maps every record with it.")).toBeVisible();
+
+  await page.getByRole("tab", { name: "Sync history" }).click();
+  const runs = page.getByTestId("sync-run");
+  await expect(runs.first()).toBeVisible();
+  const before = await runs.count();
+  await page.getByTestId("sync-now").click();
+  await expect(runs).toHaveCount(before + 1);
+  await expect(runs.first()).toHaveAttribute("data-status", "completed", { timeout: 30_000 });
+
+  await page.goto("/contacts?q=lovelace.0%40");
+  const name = page.getByTestId("contacts").locator("tbody tr td").first();
+  await expect(name).toContainText("Ada Lovelace");
+  await expect(name).toContainText("Analytical Engines Ltd");
+});
