@@ -31,6 +31,25 @@ async fn request(
     provider: &Provider,
     values: BTreeMap<String, String>,
 ) -> Result<ConnectionTest, RequestError> {
+    // An optional test path left empty (the custom API's): test the base URL itself.
+    let optional_path_missing = |path: &str| {
+        crate::catalog::placeholders(path)
+            .iter()
+            .any(|name| values.get(*name).is_none_or(|v| v.trim().is_empty()))
+            && path.starts_with('{')
+            && path.ends_with('}')
+    };
+    let verify_path = provider
+        .api
+        .as_ref()
+        .and_then(|api| api.verify.as_ref())
+        .map(|v| {
+            if optional_path_missing(&v.path) {
+                "/".to_string()
+            } else {
+                v.path.clone()
+            }
+        });
     let client = ProviderClient::new(http, provider, values)?;
     let Some(verify) = provider.api.as_ref().and_then(|api| api.verify.as_ref()) else {
         return Ok(ConnectionTest {
@@ -38,7 +57,10 @@ async fn request(
             message: format!("{} needs no test.", provider.name),
         });
     };
-    let url = client.url(&verify.path, &verify.query)?;
+    let url = client.url(
+        verify_path.as_deref().unwrap_or(&verify.path),
+        &verify.query,
+    )?;
     let host = url.host_str().unwrap_or_default().to_string();
     let method = Method::from_bytes(verify.method.as_bytes()).unwrap_or(Method::GET);
     let response = match client.request(method, url, b"")?.send().await {

@@ -17,6 +17,26 @@ use crate::catalog::{fill, ApiAuth, Provider};
 use crate::connections::aws;
 use crate::startup::AppState;
 
+/// The API's root (`/sandbox/{provider}/`): AWS query APIs post their actions there.
+pub async fn handle_root(
+    state: State<AppState>,
+    Path(provider_key): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    query: Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    handle(
+        state,
+        Path((provider_key, String::new())),
+        method,
+        headers,
+        query,
+        body,
+    )
+    .await
+}
+
 pub async fn handle(
     State(state): State<AppState>,
     Path((provider_key, rest)): Path<(String, String)>,

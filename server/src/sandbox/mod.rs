@@ -157,6 +157,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sandbox/{provider}/oauth/token", post(oauth::token))
         .route("/sandbox/{provider}/oauth/revoke", post(oauth::revoke))
         .route("/sandbox/{provider}/oauth/metadata", get(oauth::metadata))
+        .route("/sandbox/{provider}/", axum::routing::any(api::handle_root))
         .route(
             "/sandbox/{provider}/{*rest}",
             axum::routing::any(api::handle),

@@ -95,7 +95,11 @@ pub async fn connect(app: &TestApp, browser: &Browser, provider: &str) -> i64 {
 pub async fn connect_any(app: &TestApp, browser: &Browser, provider: &str) -> i64 {
     let settings = sandbox_settings(provider);
     let keys = server::sandbox::credentials::for_provider(provider);
-    let id = if keys.is_empty() {
+    let oauth = matches!(
+        app.state.catalog.provider(provider).map(|p| &p.auth),
+        Some(server::catalog::Auth::Oauth2(_))
+    );
+    let id = if oauth {
         connect(app, browser, provider).await
     } else {
         let started: Value = browser
@@ -134,10 +138,48 @@ pub fn sandbox_settings(provider: &str) -> BTreeMap<String, String> {
         "mailchimp" => &[("list_id", "a1b2c3d4e5")],
         "typeform" => &[("form_id", "u6nXL7")],
         "google_forms" => &[("form_id", "1FAIpQLSdSandboxFormId000000001")],
+        "signup_pages" => &[("title", "Join our newsletter")],
+        "zapier" => &[(
+            "hook_url",
+            "https://hooks.zapier.com/hooks/catch/123456/abcdef/",
+        )],
         _ => &[],
     };
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// Every available provider, connected in one workspace.
+mod every_provider {
+    use app::domain::auth::Role;
+    use app::domain::catalog::Availability;
+    use server::catalog::Auth;
+
+    use super::connect_any;
+    use crate::helpers::{spawn_app, Db};
+    use crate::on_both_databases;
+
+    on_both_databases!(every_available_provider_connects_through_the_sandbox);
+
+    /// Every available provider connects the way its auth kind implies
+    /// (SMTP needs a mail server, which the sandbox does not emulate).
+    async fn every_available_provider_connects_through_the_sandbox(db: Db) {
+        let app = spawn_app(db).await;
+        let (admin, _) = app.signed_in("acme", "al@acme.test", Role::Admin).await;
+        let providers: Vec<String> = app
+            .state
+            .catalog
+            .providers()
+            .iter()
+            .filter(|p| p.availability == Availability::Available)
+            .filter(|p| !matches!(p.auth, Auth::Smtp { .. }))
+            .map(|p| p.key.clone())
+            .collect();
+        assert!(providers.len() >= 35, "{providers:?}");
+        for provider in providers {
+            connect_any(&app, &admin, &provider).await;
+        }
+    }
 }
