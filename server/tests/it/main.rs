@@ -16,4 +16,5 @@ mod ops;
 mod rotate;
 mod scheduler;
 mod shell;
+mod smtp;
 mod sync;
