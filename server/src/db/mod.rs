@@ -39,6 +39,10 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbSe
                     target: target.describe(),
                     reason: e.to_string(),
                 })?;
+            // Prepared statements are cached per connection; a generic plan made
+            // while a table was empty (a seq scan) would outlive its growth. Plan
+            // each execution with its values and the table's current size.
+            let options = options.options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(CONNECT_TIMEOUT)

@@ -31,6 +31,7 @@ on_both_databases!(
     a_refused_refresh_asks_for_reconnection,
     disconnect_revokes_at_the_provider,
     without_an_oauth_app_connect_explains_what_is_missing,
+    a_workspace_oauth_app_is_used_and_its_secret_kept,
 );
 
 fn credentials(app: &TestApp, row: &integration::Model) -> Credentials {
@@ -422,4 +423,58 @@ async fn without_an_oauth_app_connect_explains_what_is_missing(db: Db) {
         html.contains("HUB_OAUTH_HUBSPOT_CLIENT_ID"),
         "the page explains it"
     );
+}
+
+async fn a_workspace_oauth_app_is_used_and_its_secret_kept(db: Db) {
+    const SECRET: &str = "acme-app-secret-5a11dbbc";
+    let app = spawn_app(db).await;
+    let (admin, _) = app.signed_in("acme", "al@acme.test", Role::Admin).await;
+    let started: Value = admin
+        .server_fn("integrations/start", &[("provider", "hubspot")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = started["id"].as_i64().unwrap().to_string();
+    let form = [
+        ("id", id.as_str()),
+        ("client_id", "acme-hubspot-app"),
+        ("client_secret", SECRET),
+    ];
+
+    let (member, _) = app.signed_in("acme", "mo@acme.test", Role::Member).await;
+    assert_eq!(
+        member
+            .server_fn("integrations/oauth-app", &form)
+            .await
+            .status(),
+        403
+    );
+
+    let saved = admin.server_fn("integrations/oauth-app", &form).await;
+    assert_eq!(saved.status(), 200);
+    let detail = saved.text().await.unwrap();
+    assert!(
+        !detail.contains(SECRET),
+        "the secret never goes back to the browser"
+    );
+    let detail: Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(detail["oauth"]["app_source"], "workspace");
+    assert_eq!(detail["oauth"]["workspace_client_id"], "acme-hubspot-app");
+    scan_for(&app, &[SECRET.to_string()]).await;
+
+    // Connect uses the workspace's app, through to the token exchange.
+    let (_, authorize) = authorize_url(&admin, "hubspot").await;
+    assert_eq!(query_of(&authorize)["client_id"], "acme-hubspot-app");
+    let redirect = consent(&admin, &authorize, "allow").await;
+    let landed = callback(&admin, &redirect).await;
+    assert_eq!(landed, "/integrations?oauth=connected&provider=hubspot");
+
+    let removed: Value = admin
+        .server_fn("integrations/oauth-app-remove", &[("id", id.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(removed["oauth"]["app_source"], "sandbox");
 }
