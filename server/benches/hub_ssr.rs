@@ -79,27 +79,10 @@ async fn main() {
     let now = Utc::now();
     for (i, provider) in catalog.providers().iter().take(40).enumerate() {
         integration::ActiveModel {
-            tenant_id: Set(tenant),
-            provider: Set(provider.key.clone()),
-            status: Set(statuses[i % statuses.len()].into()),
-            credentials: Set(None),
-            config: Set(serde_json::json!({})),
             schedule: Set(Some("0 * * * *".into())),
-            sync_mode: Set("incremental".into()),
-            sync_direction: Set("pull".into()),
-            resources: Set(serde_json::json!(["contacts"])),
-            next_run_at: Set(None),
-            error_count: Set(0),
             last_error: Set(Some("HTTP 401 from the provider".into())),
-            last_error_at: Set(None),
             last_synced_at: Set(Some(now)),
-            connected_at: Set(Some(now)),
-            token_expires_at: Set(None),
-            refresh_lease_owner: Set(None),
-            refresh_lease_expires_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+            ..integration_row(tenant, &provider.key, statuses[i % statuses.len()])
         }
         .insert(&hub.db)
         .await

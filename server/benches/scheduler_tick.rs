@@ -59,27 +59,9 @@ async fn measure(database: &'static str, count: usize, url: Option<String>) -> R
                 .iter()
                 .take(count - t * providers.len())
                 .map(|p| integration::ActiveModel {
-                    tenant_id: Set(tenant_id),
-                    provider: Set(p.clone()),
-                    status: Set("active".into()),
-                    credentials: Set(None),
-                    config: Set(serde_json::json!({})),
                     schedule: Set(Some("* * * * *".into())),
-                    sync_mode: Set("incremental".into()),
-                    sync_direction: Set("pull".into()),
-                    resources: Set(serde_json::json!(["contacts"])),
                     next_run_at: Set(Some(far)),
-                    error_count: Set(0),
-                    last_error: Set(None),
-                    last_error_at: Set(None),
-                    last_synced_at: Set(None),
-                    connected_at: Set(Some(now)),
-                    token_expires_at: Set(None),
-                    refresh_lease_owner: Set(None),
-                    refresh_lease_expires_at: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
+                    ..integration_row(tenant_id, p, "active")
                 });
         integration::Entity::insert_many(rows)
             .exec(&hub.db)

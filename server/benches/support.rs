@@ -170,3 +170,37 @@ pub fn seconds_arg(default: u64) -> u64 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
 }
+
+/// A connected integration row of `provider` (no credentials, no schedule,
+/// incremental pull of contacts); benchmarks change what they need.
+pub fn integration_row(
+    tenant_id: i64,
+    provider: &str,
+    status: &str,
+) -> server::db::entities::integration::ActiveModel {
+    use sea_orm::Set;
+    let now = chrono::Utc::now();
+    server::db::entities::integration::ActiveModel {
+        tenant_id: Set(tenant_id),
+        provider: Set(provider.to_string()),
+        status: Set(status.to_string()),
+        credentials: Set(None),
+        config: Set(serde_json::json!({})),
+        schedule: Set(None),
+        sync_mode: Set("incremental".into()),
+        sync_direction: Set("pull".into()),
+        resources: Set(serde_json::json!(["contacts"])),
+        next_run_at: Set(None),
+        error_count: Set(0),
+        last_error: Set(None),
+        last_error_at: Set(None),
+        last_synced_at: Set(None),
+        connected_at: Set(Some(now)),
+        token_expires_at: Set(None),
+        refresh_lease_owner: Set(None),
+        refresh_lease_expires_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}

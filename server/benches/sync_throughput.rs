@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::domain::auth::Role;
-use chrono::Utc;
+
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use server::connections::Credentials;
 use server::db::entities::{integration, sync_run, tenant};
@@ -125,29 +125,9 @@ async fn measure(database: &'static str, records: u64, database_url: Option<Stri
         .await
         .unwrap()
         .unwrap();
-    let now = Utc::now();
     let row = integration::ActiveModel {
-        tenant_id: Set(tenant.id),
-        provider: Set(PROVIDER.into()),
-        status: Set("active".into()),
-        credentials: Set(None),
-        config: Set(serde_json::json!({})),
-        schedule: Set(None),
         sync_mode: Set("full".into()),
-        sync_direction: Set("pull".into()),
-        resources: Set(serde_json::json!(["contacts"])),
-        next_run_at: Set(None),
-        error_count: Set(0),
-        last_error: Set(None),
-        last_error_at: Set(None),
-        last_synced_at: Set(None),
-        connected_at: Set(Some(now)),
-        token_expires_at: Set(None),
-        refresh_lease_owner: Set(None),
-        refresh_lease_expires_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..integration_row(tenant.id, PROVIDER, "active")
     }
     .insert(&hub.db)
     .await

@@ -4,5 +4,6 @@ pub mod forms;
 pub mod guard;
 pub mod integration_card;
 pub mod layout;
+pub mod log_list;
 pub mod system_status;
 pub mod theme;

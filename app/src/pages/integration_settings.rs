@@ -16,6 +16,7 @@ use crate::components::empty_state::EmptyState;
 use crate::components::forms::{Field, FormMessage};
 use crate::components::guard::current_user;
 use crate::components::integration_card::StatusBadge;
+use crate::components::log_list::LogList;
 use crate::domain::auth::Role;
 use crate::domain::catalog::{FieldKind, FieldSpec};
 use crate::domain::ids::IntegrationId;
@@ -622,16 +623,5 @@ fn ActivityTab(lines: Vec<LogLine>) -> impl IntoView {
         }
         .into_any();
     }
-    view! {
-        <ol class="log" data-testid="activity-log">
-            {lines.into_iter().map(|line| view! {
-                <li class=format!("log-line log-{}", line.level)>
-                    <time title=line.at.exact>{line.at.relative}</time>
-                    <code>{line.event}</code>
-                    <span>{line.message}</span>
-                </li>
-            }).collect_view()}
-        </ol>
-    }
-    .into_any()
+    view! { <LogList lines testid="activity-log"/> }.into_any()
 }

@@ -8,6 +8,7 @@ use crate::api::sync::{load_run, load_runs, CancelRun, SyncNow};
 use crate::components::empty_state::EmptyState;
 use crate::components::forms::FormMessage;
 use crate::components::guard::current_user;
+use crate::components::log_list::LogList;
 use crate::domain::auth::Role;
 use crate::domain::ids::SyncRunId;
 use crate::domain::integrations::IntegrationDetail;
@@ -151,17 +152,7 @@ fn RunLog(id: SyncRunId) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted small">"Loading the log…"</p> }>
             {move || detail.get().map(|result| match result {
                 Ok(detail) if detail.log.is_empty() => view! { <p class="muted small">"Nothing logged yet."</p> }.into_any(),
-                Ok(detail) => view! {
-                    <ol class="log">
-                        {detail.log.into_iter().map(|line| view! {
-                            <li class=format!("log-line log-{}", line.level)>
-                                <time title=line.at.exact>{line.at.relative}</time>
-                                <code>{line.event}</code>
-                                <span>{line.message}</span>
-                            </li>
-                        }).collect_view()}
-                    </ol>
-                }.into_any(),
+                Ok(detail) => view! { <LogList lines=detail.log/> }.into_any(),
                 Err(err) => view! { <p class="notice notice-error small">{err.to_string()}</p> }.into_any(),
             })}
         </Suspense>

@@ -44,9 +44,15 @@ impl Credentials {
         self.0.is_empty()
     }
 
-    /// Every value, for filling request templates (only inside the server).
-    pub fn template_values(&self) -> BTreeMap<String, String> {
-        self.0.clone()
+    /// Everything a request template may use (only inside the server): these
+    /// values (credentials, tokens), then the integration's settings where
+    /// no credential has the same name.
+    pub fn template_values(&self, settings: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut values = self.0.clone();
+        for (key, value) in settings {
+            values.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        values
     }
 
     /// What the settings form may show: ordinary fields in full, secrets as `••••1234`.

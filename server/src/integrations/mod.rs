@@ -5,4 +5,4 @@ mod form;
 mod service;
 mod stats;
 
-pub use service::{subject as credentials_subject, IntegrationsService};
+pub use service::{config_of, subject as credentials_subject, IntegrationsService};

@@ -10,11 +10,11 @@ use app::domain::catalog::Availability;
 use app::domain::ids::IntegrationId;
 use app::domain::integrations::{
     ConnectStart, ConnectionTest, HubView, IntegrationDetail, IntegrationState, IntegrationStatus,
-    LogLine, OAuthAppSource, OAuthInfo, ProviderCard, SyncSettings, TimeText,
+    OAuthAppSource, OAuthInfo, ProviderCard, SyncSettings,
 };
 use app::domain::{AppError, FieldError};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
@@ -49,14 +49,6 @@ pub fn subject(row: &integration::Model) -> Subject<'static> {
     }
 }
 
-fn time_text(at: Option<DateTime<Utc>>) -> Option<TimeText> {
-    let now = Utc::now();
-    at.map(|at| TimeText {
-        relative: format::relative(at, now),
-        exact: format::exact(at),
-    })
-}
-
 fn status_of(row: &integration::Model) -> IntegrationStatus {
     IntegrationStatus::parse(&row.status).unwrap_or(IntegrationStatus::Error)
 }
@@ -66,11 +58,12 @@ fn state_of(row: &integration::Model) -> IntegrationState {
         id: IntegrationId(row.id),
         status: status_of(row),
         last_error: row.last_error.clone(),
-        last_synced: time_text(row.last_synced_at),
+        last_synced: row.last_synced_at.map(format::time_text),
     }
 }
 
-fn config_of(row: &integration::Model) -> BTreeMap<String, String> {
+/// An integration's settings (not secret: an audience, a form).
+pub fn config_of(row: &integration::Model) -> BTreeMap<String, String> {
     serde_json::from_value(row.config.clone()).unwrap_or_default()
 }
 
@@ -123,18 +116,6 @@ impl IntegrationsService {
             Some(stored) => Credentials::open(&self.keyring, subject(row), stored)
                 .map_err(|e| internal("decrypting an integration's credentials", &e)),
         }
-    }
-
-    /// Everything a request template may use: credentials, settings, tokens.
-    fn template_values(
-        credentials: &Credentials,
-        config: &BTreeMap<String, String>,
-    ) -> BTreeMap<String, String> {
-        let mut values = credentials.template_values();
-        for (key, value) in config {
-            values.entry(key.clone()).or_insert_with(|| value.clone());
-        }
-        values
     }
 
     async fn oauth_info(
@@ -229,7 +210,6 @@ impl IntegrationsPort for IntegrationsService {
             .all(&self.db)
             .await
             .map_err(|e| internal("loading an integration's activity", &e))?;
-        let now = Utc::now();
         let oauth = self.oauth_info(by, &row, provider).await?;
         Ok(IntegrationDetail {
             oauth,
@@ -237,22 +217,11 @@ impl IntegrationsPort for IntegrationsService {
             provider: provider.summary(),
             status: status_of(&row),
             last_error: row.last_error.clone(),
-            connected_at: time_text(row.connected_at),
+            connected_at: row.connected_at.map(format::time_text),
             credentials: credentials.for_display(provider),
             config: config_of(&row),
             sync: sync_settings_of(&row),
-            activity: logs
-                .into_iter()
-                .map(|log| LogLine {
-                    level: log.level,
-                    event: log.event,
-                    message: log.message,
-                    at: TimeText {
-                        relative: format::relative(log.created_at, now),
-                        exact: format::exact(log.created_at),
-                    },
-                })
-                .collect(),
+            activity: logs.into_iter().map(format::log_line).collect(),
         })
     }
 
@@ -354,7 +323,7 @@ impl IntegrationsPort for IntegrationsService {
             let result = verify::run(
                 &self.http,
                 provider,
-                Self::template_values(&checked.credentials, &checked.config),
+                checked.credentials.template_values(&checked.config),
             )
             .await;
             if !result.ok {
@@ -470,7 +439,7 @@ impl IntegrationsPort for IntegrationsService {
         Ok(verify::run(
             &self.http,
             provider,
-            Self::template_values(&checked.credentials, &checked.config),
+            checked.credentials.template_values(&checked.config),
         )
         .await)
     }

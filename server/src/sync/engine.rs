@@ -24,7 +24,7 @@ use crate::catalog::{fill, Auth, Catalog, Provider, Resource, SinceFormat};
 use crate::connections::Credentials;
 use crate::crypto::Keyring;
 use crate::db::entities::{integration, sync_run};
-use crate::integrations::credentials_subject;
+use crate::integrations::{config_of, credentials_subject};
 use crate::jobs::{Handler, Job, JobError, Lease};
 use crate::oauth::{OAuthService, TokenError};
 
@@ -321,15 +321,7 @@ impl SyncHandler {
         provider: &'a Provider,
         row: &integration::Model,
     ) -> Result<ApiSession<'a>, Stop> {
-        let config: BTreeMap<String, String> = row
-            .config
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter_map(|(k, v)| path::text(v).map(|v| (k.clone(), v)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let config = config_of(row);
         let (credentials, oauth) = if matches!(provider.auth, Auth::Oauth2(_)) {
             match self.oauth.fresh_credentials(row.id, false).await {
                 Ok(credentials) => (credentials, Some((self.oauth.as_ref(), row.id))),
@@ -352,10 +344,7 @@ impl SyncHandler {
                 .map_err(|e| Stop::Failed(format!("the stored credentials cannot be read: {e}")))?;
             (credentials, None)
         };
-        let mut values = credentials.template_values();
-        for (key, value) in &config {
-            values.entry(key.clone()).or_insert_with(|| value.clone());
-        }
+        let values = credentials.template_values(&config);
         Ok(ApiSession::new(
             &self.http,
             provider,

@@ -181,11 +181,7 @@ impl<'a> ApiSession<'a> {
                         self.note(format!("{name} refused the access token; refreshing it"));
                         match oauth.fresh_credentials(id, true).await {
                             Ok(credentials) => {
-                                let mut values = credentials.template_values();
-                                for (k, v) in &self.config {
-                                    values.entry(k.clone()).or_insert_with(|| v.clone());
-                                }
-                                self.values = values;
+                                self.values = credentials.template_values(&self.config);
                                 continue;
                             }
                             Err(TokenError::Revoked(why)) => {
