@@ -1,6 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { MEMBER, OWNER, signIn, waitForHydration } from "./support";
+import { MEMBER, OWNER, seriousViolations, signIn, waitForHydration } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -12,14 +11,6 @@ async function hub(page: Page) {
   await waitForHydration(page);
 }
 
-async function seriousViolations(page: Page, include?: string) {
-  let builder = new AxeBuilder({ page });
-  if (include) builder = builder.include(include);
-  const results = await builder.analyze();
-  return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-}
 
 test("search narrows the cards and the category filter works", async ({ page }) => {
   await hub(page);

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { MEMBER, OWNER, signIn, waitForHydration } from "./support";
+import { MEMBER, OWNER, seriousViolations, signIn, waitForHydration } from "./support";
 
 test.describe.configure({ mode: "serial" });
 
@@ -77,4 +77,48 @@ test("editing the field mapping changes the next sync's contacts", async ({ page
   const name = page.getByTestId("contacts").locator("tbody tr td").first();
   await expect(name).toContainText("Ada Lovelace");
   await expect(name).toContainText("Analytical Engines Ltd");
+});
+
+test("an admin cancels a running full sync at a page boundary", async ({ page }) => {
+  const card = await hubspotConnected(page);
+  await card.getByRole("link", { name: "Settings of HubSpot" }).click();
+  await page.getByRole("tab", { name: "Sync", exact: true }).click();
+  await page.getByLabel("Mode").selectOption("full");
+  await page.getByTestId("save-sync").click();
+  await expect(page.getByText("Sync settings saved.")).toBeVisible();
+
+  await page.getByRole("tab", { name: "Sync history" }).click();
+  const runs = page.getByTestId("sync-run");
+  const before = await runs.count();
+  await page.getByTestId("sync-now").click();
+  await expect(runs).toHaveCount(before + 1);
+  const run = runs.first();
+  await expect(run).toContainText(/Running: page \d+/);
+  await run.getByTestId("cancel-run").click();
+  await expect(run).toHaveAttribute("data-status", "cancelled", { timeout: 30_000 });
+  // Whole pages only: the records processed are a multiple of the page size, short of all.
+  const processed = Number(await run.getByTestId("processed").textContent());
+  expect(processed % 100).toBe(0);
+  expect(processed).toBeLessThan(1500);
+  await run.getByRole("button", { name: "Show log" }).click();
+  await expect(run.locator(".log")).toContainText("cancelled");
+});
+
+test("the contacts pages and the sync tabs have no serious accessibility violations", async ({ page }) => {
+  await signIn(page, OWNER);
+  await page.goto("/contacts");
+  await waitForHydration(page);
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByTestId("contacts").locator("tbody a").first().click();
+  await expect(page.getByTestId("contact-detail")).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await page.goto("/integrations");
+  await waitForHydration(page);
+  await page.getByTestId("card-hubspot").getByRole("link", { name: "Settings of HubSpot" }).click();
+  for (const tab of ["Sync history", "Field mapping"]) {
+    await page.getByRole("tab", { name: tab }).click();
+    await expect(page.getByRole("tabpanel")).toBeVisible();
+    expect(await seriousViolations(page, "[data-testid=settings-modal]"), tab).toEqual([]);
+  }
 });

@@ -46,12 +46,16 @@ pub fn fk(
 /// `CREATE INDEX idx_<table>_<columns> ON table (columns…)`.
 pub fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("idx_{table}_{}", columns.join("_")))
-        .table(table);
+    stmt.name(index_name(table, columns)).table(table);
     for column in columns {
         stmt.col(*column);
     }
     stmt.to_owned()
+}
+
+/// The name [`index`] gives.
+pub fn index_name(table: &str, columns: &[&str]) -> String {
+    format!("idx_{table}_{}", columns.join("_"))
 }
 
 /// Like [`index`], unique.

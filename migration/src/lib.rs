@@ -12,6 +12,7 @@ mod m20261122_000003_sync;
 mod m20261122_000004_webhooks;
 mod m20261122_000005_jobs;
 mod m20261122_000006_provider_interests;
+mod m20261122_000007_contact_sorting;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_webhooks::Migration),
             Box::new(m20261122_000005_jobs::Migration),
             Box::new(m20261122_000006_provider_interests::Migration),
+            Box::new(m20261122_000007_contact_sorting::Migration),
         ]
     }
 }

@@ -71,6 +71,26 @@ impl NewJob {
     }
 }
 
+fn new_row(new: NewJob) -> job::ActiveModel {
+    let now = Utc::now();
+    job::ActiveModel {
+        tenant_id: Set(new.tenant_id),
+        kind: Set(new.kind.to_string()),
+        payload: Set(new.payload),
+        status: Set(QUEUED.to_string()),
+        run_at: Set(new.run_at),
+        attempts: Set(0),
+        max_attempts: Set(new.max_attempts),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    }
+}
+
 fn lease_until(lease: Duration) -> DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30))
 }
@@ -91,26 +111,17 @@ impl Queue {
     /// Adds a job inside the caller's transaction (so it exists exactly when
     /// the caller's own rows do). Call [`Queue::wake`] after committing.
     pub async fn enqueue<C: ConnectionTrait>(db: &C, new: NewJob) -> Result<i64, DbErr> {
-        let now = Utc::now();
-        let row = job::ActiveModel {
-            tenant_id: Set(new.tenant_id),
-            kind: Set(new.kind.to_string()),
-            payload: Set(new.payload),
-            status: Set(QUEUED.to_string()),
-            run_at: Set(new.run_at),
-            attempts: Set(0),
-            max_attempts: Set(new.max_attempts),
-            lease_owner: Set(None),
-            lease_expires_at: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            finished_at: Set(None),
-            ..Default::default()
+        Ok(new_row(new).insert(db).await?.id)
+    }
+
+    /// Enqueues several jobs in one statement (on `db`, usually the caller's transaction).
+    pub async fn enqueue_many<C: ConnectionTrait>(db: &C, jobs: Vec<NewJob>) -> Result<(), DbErr> {
+        if !jobs.is_empty() {
+            job::Entity::insert_many(jobs.into_iter().map(new_row))
+                .exec_without_returning(db)
+                .await?;
         }
-        .insert(db)
-        .await?;
-        Ok(row.id)
+        Ok(())
     }
 
     /// Wakes this process's idle workers.

@@ -4,8 +4,11 @@
 //! run and its job, so several `hub` processes on one database fire each
 //! slot exactly once. The next slot is computed from now: fires missed while
 //! every process was down run once, not once per missed slot. Paused and
-//! errored integrations do not fire.
+//! errored integrations do not fire. A tick's fires share one transaction
+//! (a few statements whatever their number), so a burst of due schedules
+//! fires in milliseconds rather than one commit at a time.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +24,7 @@ use super::CronSchedule;
 use crate::catalog::Catalog;
 use crate::db::entities::integration;
 use crate::jobs::Queue;
-use crate::sync::runs::{self, StartError};
+use crate::sync::runs;
 
 /// Due schedules looked at per tick (the rest wait for the next tick).
 const BATCH: u64 = 1000;
@@ -72,73 +75,57 @@ impl Scheduler {
             due: due.len(),
             ..Tick::default()
         };
-        // Fires are independent (each claims its own slot), so several go at
-        // once: on PostgreSQL that hides the round trips of each transaction.
-        let mut fires = tokio::task::JoinSet::new();
-        for row in due {
-            if fires.len() >= CONCURRENT_FIRES {
-                if let Some(result) = fires.join_next().await {
-                    count(&mut tick, result);
-                }
-            }
-            let (db, catalog) = (self.db.clone(), self.catalog.clone());
-            fires.spawn(async move { (row.id, fire(&db, &catalog, &row, now).await) });
+        for chunk in due.chunks(FIRES_PER_TRANSACTION) {
+            tick.fired += self.fire(chunk, now).await?;
         }
-        while let Some(result) = fires.join_next().await {
-            count(&mut tick, result);
-        }
+        tick.lost = tick.due - tick.fired;
         if tick.fired > 0 {
             self.queue.wake();
         }
         Ok(tick)
     }
-}
 
-/// Fires in flight at once within a tick.
-const CONCURRENT_FIRES: usize = 8;
-
-fn count(tick: &mut Tick, result: Result<(i64, Result<bool, DbErr>), tokio::task::JoinError>) {
-    match result {
-        Ok((_, Ok(true))) => tick.fired += 1,
-        Ok((_, Ok(false))) => tick.lost += 1,
-        Ok((integration_id, Err(err))) => {
-            tracing::warn!(integration_id, error = %err, "could not fire a schedule")
+    /// Claims this slot of each of `due` and starts their runs, all in one
+    /// transaction: a few statements whatever the number of fires. Returns
+    /// how many were claimed (the others had been taken by another process).
+    async fn fire(&self, due: &[integration::Model], now: DateTime<Utc>) -> Result<usize, DbErr> {
+        // Rows sharing a slot and a schedule move to the same next slot: one
+        // compare-and-set each, rows locked in id order on PostgreSQL.
+        let mut groups: BTreeMap<(Option<DateTime<Utc>>, &str), Vec<i64>> = BTreeMap::new();
+        for row in due {
+            let schedule = row.schedule.as_deref().unwrap_or_default();
+            groups.entry((row.next_run_at, schedule)).or_default().push(row.id);
         }
-        Err(err) => tracing::warn!(error = %err, "a schedule fire stopped"),
-    }
-}
-
-/// Claims this slot of `row`'s schedule and starts its run; `false` when another process had it.
-async fn fire(
-    db: &DatabaseConnection,
-    catalog: &Catalog,
-    row: &integration::Model,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let next = row
-        .schedule
-        .as_deref()
-        .and_then(|s| CronSchedule::parse(s).ok())
-        .and_then(|s| s.next_after(now));
-    let txn = db.begin().await?;
-    let claimed = integration::Entity::update_many()
-        .col_expr(integration::Column::NextRunAt, Expr::value(next))
-        .filter(integration::Column::Id.eq(row.id))
-        .filter(integration::Column::NextRunAt.eq(row.next_run_at))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected != 1 {
-        return Ok(false);
-    }
-    if let Some(provider) = catalog.provider(&row.provider) {
-        match runs::create_runs(&txn, row, provider, "schedule").await {
-            Ok(_) => {}
-            Err(StartError::Refused(why)) => {
-                tracing::debug!(integration_id = row.id, "scheduled sync skipped: {why}")
+        let txn = self.db.begin().await?;
+        let mut claimed = Vec::new();
+        for ((slot, schedule), mut ids) in groups {
+            ids.sort_unstable();
+            let next = CronSchedule::parse(schedule)
+                .ok()
+                .and_then(|s| s.next_after(now));
+            claimed.extend(
+                integration::Entity::update_many()
+                    .col_expr(integration::Column::NextRunAt, Expr::value(next))
+                    .filter(integration::Column::Id.is_in(ids))
+                    .filter(integration::Column::NextRunAt.eq(slot))
+                    .exec_with_returning(&txn)
+                    .await?,
+            );
+        }
+        let starts: Vec<_> = claimed
+            .iter()
+            .filter_map(|row| Some((row, self.catalog.provider(&row.provider)?)))
+            .collect();
+        let answers = runs::create_runs_for(&txn, &starts, "schedule").await?;
+        txn.commit().await?;
+        for ((row, _), answer) in starts.iter().zip(answers) {
+            if let Err(why) = answer {
+                tracing::debug!(integration_id = row.id, "scheduled sync skipped: {why}");
             }
-            Err(StartError::Db(err)) => return Err(err),
         }
+        Ok(claimed.len())
     }
-    txn.commit().await?;
-    Ok(true)
 }
+
+/// Fires claimed and started per transaction.
+const FIRES_PER_TRANSACTION: usize = 250;

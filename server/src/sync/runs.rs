@@ -52,19 +52,6 @@ pub enum End {
     Failed(String),
 }
 
-/// The runs of an integration still pending or running.
-pub async fn active_runs<C: ConnectionTrait>(
-    db: &C,
-    integration_id: i64,
-) -> Result<Vec<sync_run::Model>, DbErr> {
-    sync_run::Entity::find()
-        .filter(sync_run::Column::IntegrationId.eq(integration_id))
-        .filter(sync_run::Column::Status.is_in([PENDING, RUNNING]))
-        .order_by_asc(sync_run::Column::Id)
-        .all(db)
-        .await
-}
-
 /// Creates a run per synced resource of the integration, each with its job,
 /// on `db` (the caller's transaction). A run already under way is returned
 /// instead of starting another.
@@ -74,24 +61,124 @@ pub async fn create_runs<C: ConnectionTrait>(
     provider: &Provider,
     trigger: &str,
 ) -> Result<Vec<sync_run::Model>, StartError> {
+    let mut started = create_runs_for(db, &[(row, provider)], trigger).await?;
+    started.pop().unwrap_or(Ok(Vec::new())).map_err(StartError::Refused)
+}
+
+/// [`create_runs`] for several integrations in a handful of statements
+/// whatever their number (the scheduler starts a tick's fires this way).
+/// One answer per integration, in order: its runs, or why it cannot sync.
+pub async fn create_runs_for<C: ConnectionTrait>(
+    db: &C,
+    starts: &[(&integration::Model, &Provider)],
+    trigger: &str,
+) -> Result<Vec<Result<Vec<sync_run::Model>, String>>, DbErr> {
+    let resources: Vec<Result<Vec<String>, String>> = starts
+        .iter()
+        .map(|(row, provider)| startable(row, provider))
+        .collect();
+    let mut answers: Vec<Result<Vec<sync_run::Model>, String>> = resources
+        .iter()
+        .map(|r| r.as_ref().map(|_| Vec::new()).map_err(Clone::clone))
+        .collect();
+    let eligible: Vec<i64> = starts
+        .iter()
+        .zip(&resources)
+        .filter(|(_, resources)| resources.is_ok())
+        .map(|((row, _), _)| row.id)
+        .collect();
+    if eligible.is_empty() {
+        return Ok(answers);
+    }
+    let under_way = sync_run::Entity::find()
+        .filter(sync_run::Column::IntegrationId.is_in(eligible))
+        .filter(sync_run::Column::Status.is_in([PENDING, RUNNING]))
+        .order_by_asc(sync_run::Column::Id)
+        .all(db)
+        .await?;
+    let now = Utc::now();
+    let mut new_runs = Vec::new();
+    for (((row, _), answer), resources) in starts.iter().zip(answers.iter_mut()).zip(&resources) {
+        let Ok(resources) = resources else { continue };
+        let running: Vec<sync_run::Model> = under_way
+            .iter()
+            .filter(|run| run.integration_id == row.id)
+            .cloned()
+            .collect();
+        if !running.is_empty() {
+            *answer = Ok(running);
+            continue;
+        }
+        for resource in resources {
+            new_runs.push(sync_run::ActiveModel {
+                tenant_id: Set(row.tenant_id),
+                integration_id: Set(row.id),
+                trigger: Set(trigger.to_string()),
+                mode: Set(row.sync_mode.clone()),
+                direction: Set(row.sync_direction.clone()),
+                resource: Set(resource.clone()),
+                status: Set(PENDING.to_string()),
+                records_processed: Set(0),
+                records_created: Set(0),
+                records_updated: Set(0),
+                records_unchanged: Set(0),
+                records_failed: Set(0),
+                pages_fetched: Set(0),
+                cursor: Set(None),
+                error: Set(None),
+                cancel_requested: Set(false),
+                started_at: Set(None),
+                finished_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+        }
+    }
+    if new_runs.is_empty() {
+        return Ok(answers);
+    }
+    let created = sync_run::Entity::insert_many(new_runs)
+        .exec_with_returning(db)
+        .await?;
+    Queue::enqueue_many(
+        db,
+        created
+            .iter()
+            .map(|run| NewJob::now(Some(run.tenant_id), SYNC_JOB, json!({ "run_id": run.id })))
+            .collect(),
+    )
+    .await?;
+    let mut starting = Vec::new();
+    for ((row, _), answer) in starts.iter().zip(answers.iter_mut()) {
+        if let Ok(runs) = answer {
+            if runs.is_empty() {
+                runs.extend(created.iter().filter(|r| r.integration_id == row.id).cloned());
+                starting.push(row.id);
+            }
+        }
+    }
+    // The card shows the sync at once; the run's end sets the status back.
+    integration::Entity::update_many()
+        .col_expr(integration::Column::Status, Expr::value("syncing"))
+        .filter(integration::Column::Id.is_in(starting))
+        .filter(integration::Column::Status.is_in(["active", "error"]))
+        .exec(db)
+        .await?;
+    Ok(answers)
+}
+
+/// The resources `row` would sync (one run each), or why it cannot sync.
+fn startable(row: &integration::Model, provider: &Provider) -> Result<Vec<String>, String> {
     match row.status.as_str() {
         "inactive" | "pending" => {
-            return Err(StartError::Refused(format!(
+            return Err(format!(
                 "{} is not connected yet; connect it before syncing.",
                 provider.name
-            )))
+            ))
         }
-        "paused" => {
-            return Err(StartError::Refused(format!(
-                "{} is paused; resume it to sync.",
-                provider.name
-            )))
-        }
+        "paused" => return Err(format!("{} is paused; resume it to sync.", provider.name)),
         _ => {}
-    }
-    let under_way = active_runs(db, row.id).await?;
-    if !under_way.is_empty() {
-        return Ok(under_way);
     }
     let chosen: Vec<String> = row
         .resources
@@ -112,54 +199,12 @@ pub async fn create_runs<C: ConnectionTrait>(
         resources = provider.resources.iter().map(|r| r.key.as_str()).collect();
     }
     if resources.is_empty() {
-        return Err(StartError::Refused(format!(
+        return Err(format!(
             "{} has nothing to sync: it sends events or messages instead.",
             provider.name
-        )));
+        ));
     }
-    let now = Utc::now();
-    let mut created = Vec::new();
-    for resource in resources {
-        let run = sync_run::ActiveModel {
-            tenant_id: Set(row.tenant_id),
-            integration_id: Set(row.id),
-            trigger: Set(trigger.to_string()),
-            mode: Set(row.sync_mode.clone()),
-            direction: Set(row.sync_direction.clone()),
-            resource: Set(resource.to_string()),
-            status: Set(PENDING.to_string()),
-            records_processed: Set(0),
-            records_created: Set(0),
-            records_updated: Set(0),
-            records_unchanged: Set(0),
-            records_failed: Set(0),
-            pages_fetched: Set(0),
-            cursor: Set(None),
-            error: Set(None),
-            cancel_requested: Set(false),
-            started_at: Set(None),
-            finished_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        Queue::enqueue(
-            db,
-            NewJob::now(Some(row.tenant_id), SYNC_JOB, json!({ "run_id": run.id })),
-        )
-        .await?;
-        created.push(run);
-    }
-    // The card shows the sync at once; the run's end sets the status back.
-    integration::Entity::update_many()
-        .col_expr(integration::Column::Status, Expr::value("syncing"))
-        .filter(integration::Column::Id.eq(row.id))
-        .filter(integration::Column::Status.is_in(["active", "error"]))
-        .exec(db)
-        .await?;
-    Ok(created)
+    Ok(resources.into_iter().map(str::to_string).collect())
 }
 
 /// Starts the integration's sync now (`trigger`: manual, schedule, webhook).
