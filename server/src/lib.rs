@@ -25,3 +25,10 @@ pub mod startup;
 pub mod sync;
 pub mod system;
 pub mod telemetry;
+
+/// mimalloc instead of glibc's malloc: rendering a page allocates many small
+/// objects beside large buffers on every worker thread, and glibc spent a
+/// third of the hub page's CPU in its arenas (locks, `malloc_consolidate`).
+/// Declared here, it serves the `hub` binary, the tests and the benches.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use crate::api::integrations::{Disconnect, SetNotify, SetPaused, StartConnect};
 use crate::api::sync::SyncNow;
-use crate::domain::catalog::{AuthKind, ProviderSummary};
+use crate::domain::catalog::{AuthKind, ProviderBrief};
 use crate::domain::integrations::{IntegrationStatus, ProviderCard};
 
 /// Actions shared by every card of the page, so the page refreshes after any of them.
@@ -60,7 +60,7 @@ impl Default for CardActions {
     }
 }
 
-fn logo(provider: &ProviderSummary) -> impl IntoView {
+fn logo(provider: &ProviderBrief) -> impl IntoView {
     let style = format!(
         "background: linear-gradient(135deg, {}, {})",
         provider.gradient.0, provider.gradient.1
@@ -136,7 +136,7 @@ pub fn IntegrationCard(
                     (true, Some(id)) => view! {
                         <A href=format!("/integrations/{id}") attr:class="btn btn-ghost btn-small"
                             attr:aria-label=format!("Settings of {name}")>"Settings"</A>
-                        {(provider.syncs() && matches!(status, IntegrationStatus::Active | IntegrationStatus::Error | IntegrationStatus::Syncing)).then(|| {
+                        {(provider.syncs && matches!(status, IntegrationStatus::Active | IntegrationStatus::Error | IntegrationStatus::Syncing)).then(|| {
                             let syncing = status == IntegrationStatus::Syncing;
                             view! {
                                 <button type="button" class="btn btn-primary btn-small"

@@ -79,8 +79,10 @@ pub struct ResourceSummary {
     pub name: String,
 }
 
+/// What a hub card shows of a provider: small, since the hub page carries
+/// one per provider on every render.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProviderSummary {
+pub struct ProviderBrief {
     pub key: String,
     pub name: String,
     pub category: String,
@@ -90,12 +92,29 @@ pub struct ProviderSummary {
     pub features: Vec<String>,
     pub availability: Availability,
     pub auth_kind: AuthKind,
+    /// Whether the provider has records to sync (and so a Sync now button).
+    pub syncs: bool,
+    pub receives_webhooks: bool,
+}
+
+/// Everything the settings modal needs of a provider: the brief and its forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderSummary {
+    pub brief: ProviderBrief,
     /// Credentials the person enters (API key, basic, SMTP; extra OAuth fields).
     pub credential_fields: Vec<FieldSpec>,
     /// Non-secret settings (an audience, a form).
     pub config_fields: Vec<FieldSpec>,
     pub resources: Vec<ResourceSummary>,
-    pub receives_webhooks: bool,
+}
+
+/// `summary.name` and the like read the brief.
+impl std::ops::Deref for ProviderSummary {
+    type Target = ProviderBrief;
+
+    fn deref(&self) -> &ProviderBrief {
+        &self.brief
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,11 +122,4 @@ pub struct CategorySummary {
     pub key: String,
     pub name: String,
     pub description: String,
-}
-
-impl ProviderSummary {
-    /// Whether the provider has records to sync (and so a Sync now button).
-    pub fn syncs(&self) -> bool {
-        !self.resources.is_empty()
-    }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{CategorySummary, FieldSpec, ProviderSummary};
+use super::catalog::{CategorySummary, FieldSpec, ProviderBrief, ProviderSummary};
 use super::ids::IntegrationId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,7 +97,7 @@ pub struct IntegrationState {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderCard {
-    pub provider: ProviderSummary,
+    pub provider: ProviderBrief,
     pub integration: Option<IntegrationState>,
     /// Coming soon: the tenant asked to be told.
     pub notify_me: bool,

@@ -125,10 +125,7 @@ fn Hub(view: HubView, actions: CardActions) -> impl IntoView {
         move || available.with_value(|cards| cards.iter().filter(|c| matches(c)).count());
     let category_options = categories.clone();
 
-    let notice = oauth_notice(
-        &query.get_untracked(),
-        &available.with_value(|cards| cards.clone()),
-    );
+    let notice = available.with_value(|cards| oauth_notice(&query.get_untracked(), cards));
     view! {
         {notice.map(|(ok, text)| view! {
             <div class=if ok { "notice notice-success" } else { "notice notice-error" }

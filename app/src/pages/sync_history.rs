@@ -19,7 +19,7 @@ use crate::pages::integrations::{after, HubRefresh};
 pub fn SyncHistory(detail: IntegrationDetail) -> impl IntoView {
     let id = detail.id;
     let can_cancel = current_user().is_some_and(|u| u.can(Role::Admin));
-    let syncs = detail.provider.syncs();
+    let syncs = detail.provider.syncs;
     let sync = ServerAction::<SyncNow>::new();
     let cancel = ServerAction::<CancelRun>::new();
     let tick = RwSignal::new(0usize);

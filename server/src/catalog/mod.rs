@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 pub use model::*;
 
-use app::domain::catalog::{CategorySummary, FieldSpec, ProviderSummary, ResourceSummary};
+use app::domain::catalog::{
+    CategorySummary, FieldSpec, ProviderBrief, ProviderSummary, ResourceSummary,
+};
 
 /// The catalog shipped with the hub.
 pub const PROVIDERS_TOML: &str = include_str!("providers.toml");
@@ -138,7 +140,7 @@ impl Catalog {
     }
 
     /// What the browser may see.
-    pub fn summaries(&self) -> (Vec<CategorySummary>, Vec<ProviderSummary>) {
+    pub fn summaries(&self) -> (Vec<CategorySummary>, Vec<ProviderBrief>) {
         let categories = self
             .categories
             .iter()
@@ -148,7 +150,7 @@ impl Catalog {
                 description: c.description.clone(),
             })
             .collect();
-        let providers = self.providers.iter().map(Provider::summary).collect();
+        let providers = self.providers.iter().map(Provider::brief).collect();
         (categories, providers)
     }
 }
@@ -156,15 +158,7 @@ impl Catalog {
 impl Provider {
     pub fn summary(&self) -> ProviderSummary {
         ProviderSummary {
-            key: self.key.clone(),
-            name: self.name.clone(),
-            category: self.category.clone(),
-            emoji: self.emoji.clone(),
-            gradient: (self.gradient[0].clone(), self.gradient[1].clone()),
-            description: self.description.clone(),
-            features: self.features.clone(),
-            availability: self.availability,
-            auth_kind: self.auth.kind(),
+            brief: self.brief(),
             credential_fields: self.auth.fields().iter().map(Field::spec).collect(),
             config_fields: self.config.iter().map(Field::spec).collect(),
             resources: self
@@ -175,6 +169,22 @@ impl Provider {
                     name: r.name.clone(),
                 })
                 .collect(),
+        }
+    }
+
+    /// What the hub's card of this provider shows.
+    pub fn brief(&self) -> ProviderBrief {
+        ProviderBrief {
+            key: self.key.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            emoji: self.emoji.clone(),
+            gradient: (self.gradient[0].clone(), self.gradient[1].clone()),
+            description: self.description.clone(),
+            features: self.features.clone(),
+            availability: self.availability,
+            auth_kind: self.auth.kind(),
+            syncs: !self.resources.is_empty(),
             receives_webhooks: self
                 .webhooks
                 .as_ref()

@@ -14,9 +14,10 @@ use app::domain::sync::{
 use app::domain::AppError;
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::extension::postgres::PgExpr;
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
@@ -414,12 +415,23 @@ impl SyncPort for SyncService {
         let mut select = Tenant(by.tenant_id).find::<contact::Entity>();
         let search = query.search.trim().to_lowercase();
         if !search.is_empty() {
-            let pattern = format!("%{}%", search.replace('%', "\\%").replace('_', "\\_"));
-            let like = |column: contact::Column| {
-                sea_orm::sea_query::ExprTrait::like(
-                    Expr::expr(Func::lower(Expr::col(column))),
-                    pattern.as_str(),
-                )
+            let pattern = format!(
+                "%{}%",
+                search
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let backend = self.db.get_database_backend();
+            // Case-insensitive without lower() on every row: ILIKE on
+            // PostgreSQL (whose default escape is the backslash); SQLite's
+            // LIKE already ignores (ASCII) case and needs its escape named.
+            let like = |column: contact::Column| match backend {
+                DbBackend::Postgres => PgExpr::ilike(Expr::col(column), pattern.as_str()),
+                _ => sea_orm::sea_query::ExprTrait::like(
+                    Expr::col(column),
+                    LikeExpr::new(pattern.as_str()).escape('\\'),
+                ),
             };
             select = select.filter(
                 Condition::any()

@@ -428,6 +428,20 @@ async fn the_contacts_page_lists_synced_contacts_with_their_sources(db: Db) {
         "both sources shown"
     );
     assert!(!html.contains("Grace Hopper"), "search narrows");
+    let upper = member.get("/contacts?q=LOVELACE").await.text().await.unwrap();
+    assert!(upper.contains("Ada Lovelace"), "search ignores case");
+    for wildcard in ["%25", "_"] {
+        let html = member
+            .get(&format!("/contacts?q={wildcard}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !html.contains("Ada Lovelace"),
+            "{wildcard} is a character to find, not a wildcard"
+        );
+    }
     let page2 = member
         .get("/contacts?sort=email&page=2")
         .await
