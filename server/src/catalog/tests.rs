@@ -153,7 +153,10 @@ fn summaries_carry_no_endpoints_or_secrets() {
     }
     let sendgrid = builtin().provider("sendgrid").unwrap().summary();
     let json = serde_json::to_string(&sendgrid).unwrap();
-    assert!(!json.contains("api.sendgrid.com"), "the summary leaks the API");
+    assert!(
+        !json.contains("api.sendgrid.com"),
+        "the summary leaks the API"
+    );
     assert_eq!(sendgrid.credential_fields[0].key, "api_key");
     assert!(sendgrid.credential_fields[0].secret);
 }

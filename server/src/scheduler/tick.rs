@@ -94,7 +94,10 @@ impl Scheduler {
         let mut groups: BTreeMap<(Option<DateTime<Utc>>, &str), Vec<i64>> = BTreeMap::new();
         for row in due {
             let schedule = row.schedule.as_deref().unwrap_or_default();
-            groups.entry((row.next_run_at, schedule)).or_default().push(row.id);
+            groups
+                .entry((row.next_run_at, schedule))
+                .or_default()
+                .push(row.id);
         }
         let txn = self.db.begin().await?;
         let mut claimed = Vec::new();

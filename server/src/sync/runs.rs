@@ -62,7 +62,10 @@ pub async fn create_runs<C: ConnectionTrait>(
     trigger: &str,
 ) -> Result<Vec<sync_run::Model>, StartError> {
     let mut started = create_runs_for(db, &[(row, provider)], trigger).await?;
-    started.pop().unwrap_or(Ok(Vec::new())).map_err(StartError::Refused)
+    started
+        .pop()
+        .unwrap_or(Ok(Vec::new()))
+        .map_err(StartError::Refused)
 }
 
 /// [`create_runs`] for several integrations in a handful of statements
@@ -153,7 +156,12 @@ pub async fn create_runs_for<C: ConnectionTrait>(
     for ((row, _), answer) in starts.iter().zip(answers.iter_mut()) {
         if let Ok(runs) = answer {
             if runs.is_empty() {
-                runs.extend(created.iter().filter(|r| r.integration_id == row.id).cloned());
+                runs.extend(
+                    created
+                        .iter()
+                        .filter(|r| r.integration_id == row.id)
+                        .cloned(),
+                );
                 starting.push(row.id);
             }
         }

@@ -14,8 +14,7 @@ use app::domain::sync::{
 use app::domain::AppError;
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::sea_query::extension::postgres::PgExpr;
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbBackend, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -423,11 +422,15 @@ impl SyncPort for SyncService {
                     .replace('_', "\\_")
             );
             let backend = self.db.get_database_backend();
-            // Case-insensitive without lower() on every row: ILIKE on
-            // PostgreSQL (whose default escape is the backslash); SQLite's
-            // LIKE already ignores (ASCII) case and needs its escape named.
+            // Case-insensitive: SQLite's LIKE already ignores (ASCII) case, so
+            // it skips lower() on every row, but needs its escape named;
+            // PostgreSQL compares lower() (faster there than ILIKE), and
+            // its default escape is the backslash.
             let like = |column: contact::Column| match backend {
-                DbBackend::Postgres => PgExpr::ilike(Expr::col(column), pattern.as_str()),
+                DbBackend::Postgres => sea_orm::sea_query::ExprTrait::like(
+                    Expr::expr(Func::lower(Expr::col(column))),
+                    pattern.as_str(),
+                ),
                 _ => sea_orm::sea_query::ExprTrait::like(
                     Expr::col(column),
                     LikeExpr::new(pattern.as_str()).escape('\\'),

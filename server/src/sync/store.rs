@@ -220,7 +220,7 @@ async fn upsert_contacts<C: ConnectionTrait>(
             .collect()
     };
 
-    // New contacts with an email: one insert for the page, then their ids.
+    // New contacts with an email: one insert for the page, returning their ids.
     let mut fresh: BTreeMap<String, &Mapped> = BTreeMap::new();
     for item in incoming {
         if let Some(email) = item.mapped.get("email") {
@@ -233,11 +233,8 @@ async fn upsert_contacts<C: ConnectionTrait>(
         let rows = fresh
             .values()
             .map(|mapped| new_contact(tenant_id, mapped, now));
-        contact::Entity::insert_many(rows).exec(db).await?;
-        let created = contact::Entity::find()
-            .filter(contact::Column::TenantId.eq(tenant_id))
-            .filter(contact::Column::Email.is_in(fresh.keys().cloned()))
-            .all(db)
+        let created = contact::Entity::insert_many(rows)
+            .exec_with_returning(db)
             .await?;
         for row in created {
             if let Some(email) = row.email.clone() {

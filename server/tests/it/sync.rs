@@ -428,7 +428,12 @@ async fn the_contacts_page_lists_synced_contacts_with_their_sources(db: Db) {
         "both sources shown"
     );
     assert!(!html.contains("Grace Hopper"), "search narrows");
-    let upper = member.get("/contacts?q=LOVELACE").await.text().await.unwrap();
+    let upper = member
+        .get("/contacts?q=LOVELACE")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(upper.contains("Ada Lovelace"), "search ignores case");
     for wildcard in ["%25", "_"] {
         let html = member
