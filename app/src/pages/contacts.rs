@@ -141,7 +141,7 @@ fn ContactTable(page: ContactPage, query: ContactQuery) -> impl IntoView {
         <p class="muted small" data-testid="contact-count">
             {format!("{first}–{last} of {} contacts", page.total)}
         </p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Contacts">
             <table class="table" data-testid="contacts">
                 <thead>
                     <tr>

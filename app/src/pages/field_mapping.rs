@@ -64,7 +64,7 @@ fn MappingForm(
             ev.prevent_default();
             save.dispatch(SaveMapping { id, fields: values.get_untracked() });
         }>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Field mapping">
                 <table class="table">
                     <thead><tr><th scope="col">"Contact field"</th><th scope="col">"Provider field"</th><th scope="col">"Default"</th></tr></thead>
                     <tbody>
@@ -109,7 +109,7 @@ fn MappingForm(
             view! { <p class="muted small">"Three synced records appear here through the mapping after the first sync."</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Preview of three records">
                     <table class="table" data-testid="mapping-preview">
                         <thead><tr>
                             {preview[0].iter().map(|(field, _)| view! { <th scope="col">{contact_field_label(field)}</th> }).collect_view()}
