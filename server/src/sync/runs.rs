@@ -76,42 +76,35 @@ pub async fn create_runs_for<C: ConnectionTrait>(
     starts: &[(&integration::Model, &Provider)],
     trigger: &str,
 ) -> Result<Vec<Result<Vec<sync_run::Model>, String>>, DbErr> {
-    let resources: Vec<Result<Vec<String>, String>> = starts
+    let plans: Vec<Result<Vec<String>, String>> = starts
         .iter()
         .map(|(row, provider)| startable(row, provider))
         .collect();
-    let mut answers: Vec<Result<Vec<sync_run::Model>, String>> = resources
-        .iter()
-        .map(|r| r.as_ref().map(|_| Vec::new()).map_err(Clone::clone))
-        .collect();
     let eligible: Vec<i64> = starts
         .iter()
-        .zip(&resources)
-        .filter(|(_, resources)| resources.is_ok())
+        .zip(&plans)
+        .filter(|(_, plan)| plan.is_ok())
         .map(|((row, _), _)| row.id)
         .collect();
-    if eligible.is_empty() {
-        return Ok(answers);
-    }
-    let under_way = sync_run::Entity::find()
-        .filter(sync_run::Column::IntegrationId.is_in(eligible))
-        .filter(sync_run::Column::Status.is_in([PENDING, RUNNING]))
-        .order_by_asc(sync_run::Column::Id)
-        .all(db)
-        .await?;
+    let under_way = if eligible.is_empty() {
+        Vec::new()
+    } else {
+        sync_run::Entity::find()
+            .filter(sync_run::Column::IntegrationId.is_in(eligible))
+            .filter(sync_run::Column::Status.is_in([PENDING, RUNNING]))
+            .order_by_asc(sync_run::Column::Id)
+            .all(db)
+            .await?
+    };
     let now = Utc::now();
     let mut new_runs = Vec::new();
-    for (((row, _), answer), resources) in starts.iter().zip(answers.iter_mut()).zip(&resources) {
-        let Ok(resources) = resources else { continue };
-        let running: Vec<sync_run::Model> = under_way
-            .iter()
-            .filter(|run| run.integration_id == row.id)
-            .cloned()
-            .collect();
-        if !running.is_empty() {
-            *answer = Ok(running);
+    let mut starting = Vec::new();
+    for ((row, _), plan) in starts.iter().zip(&plans) {
+        let Ok(resources) = plan else { continue };
+        if under_way.iter().any(|run| run.integration_id == row.id) {
             continue;
         }
+        starting.push(row.id);
         for resource in resources {
             new_runs.push(sync_run::ActiveModel {
                 tenant_id: Set(row.tenant_id),
@@ -138,42 +131,42 @@ pub async fn create_runs_for<C: ConnectionTrait>(
             });
         }
     }
-    if new_runs.is_empty() {
-        return Ok(answers);
-    }
-    let created = sync_run::Entity::insert_many(new_runs)
-        .exec_with_returning(db)
+    let mut created = Vec::new();
+    if !starting.is_empty() {
+        created = sync_run::Entity::insert_many(new_runs)
+            .exec_with_returning(db)
+            .await?;
+        Queue::enqueue_many(
+            db,
+            created
+                .iter()
+                .map(|run| NewJob::now(Some(run.tenant_id), SYNC_JOB, json!({ "run_id": run.id })))
+                .collect(),
+        )
         .await?;
-    Queue::enqueue_many(
-        db,
-        created
-            .iter()
-            .map(|run| NewJob::now(Some(run.tenant_id), SYNC_JOB, json!({ "run_id": run.id })))
-            .collect(),
-    )
-    .await?;
-    let mut starting = Vec::new();
-    for ((row, _), answer) in starts.iter().zip(answers.iter_mut()) {
-        if let Ok(runs) = answer {
-            if runs.is_empty() {
-                runs.extend(
-                    created
-                        .iter()
-                        .filter(|r| r.integration_id == row.id)
-                        .cloned(),
-                );
-                starting.push(row.id);
-            }
-        }
+        // The card shows the sync at once; the run's end sets the status back.
+        integration::Entity::update_many()
+            .col_expr(integration::Column::Status, Expr::value("syncing"))
+            .filter(integration::Column::Id.is_in(starting))
+            .filter(integration::Column::Status.is_in(["active", "error"]))
+            .exec(db)
+            .await?;
     }
-    // The card shows the sync at once; the run's end sets the status back.
-    integration::Entity::update_many()
-        .col_expr(integration::Column::Status, Expr::value("syncing"))
-        .filter(integration::Column::Id.is_in(starting))
-        .filter(integration::Column::Status.is_in(["active", "error"]))
-        .exec(db)
-        .await?;
-    Ok(answers)
+    // Each integration's runs: the ones under way, or the ones just created.
+    Ok(starts
+        .iter()
+        .zip(plans)
+        .map(|((row, _), plan)| {
+            plan.map(|_| {
+                under_way
+                    .iter()
+                    .chain(&created)
+                    .filter(|run| run.integration_id == row.id)
+                    .cloned()
+                    .collect()
+            })
+        })
+        .collect())
 }
 
 /// The resources `row` would sync (one run each), or why it cannot sync.
