@@ -77,6 +77,8 @@ pub struct FieldSpec {
 pub struct ResourceSummary {
     pub key: String,
     pub name: String,
+    /// Whether the hub can write this resource to the provider (direction push).
+    pub push: bool,
 }
 
 /// What a hub card shows of a provider: small, since the hub page carries

@@ -512,6 +512,8 @@ fn SyncTab(detail: IntegrationDetail) -> impl IntoView {
         _ => None,
     });
     let provider_resources = detail.provider.resources.clone();
+    let can_push = provider_resources.iter().any(|r| r.push);
+    let provider_name = detail.provider.name.clone();
 
     view! {
         <form class="form" data-testid="sync-form"
@@ -573,11 +575,18 @@ fn SyncTab(detail: IntegrationDetail) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="sync-direction">"Direction"</label>
-                    <select id="sync-direction" disabled=!can_manage on:change=move |ev| direction.set(event_target_value(&ev))>
+                    <select id="sync-direction" disabled=!can_manage aria-describedby="sync-direction-hint"
+                        on:change=move |ev| direction.set(event_target_value(&ev))>
                         <option value="pull" selected=move || direction.get() == "pull">"Pull into the hub"</option>
-                        <option value="push" selected=move || direction.get() == "push">"Push to the provider"</option>
-                        <option value="bidirectional" selected=move || direction.get() == "bidirectional">"Both ways"</option>
+                        <option value="push" disabled=!can_push selected=move || direction.get() == "push">"Push to the provider"</option>
+                        <option value="bidirectional" disabled=!can_push selected=move || direction.get() == "bidirectional">"Both ways"</option>
                     </select>
+                    <p class="field-hint" id="sync-direction-hint">{move || match (can_push, direction.get().as_str()) {
+                        (false, _) => format!("{provider_name} only sends contacts; the hub cannot write to it."),
+                        (true, "push") => "Sends contacts changed in the hub since their last sync (full mode: every contact). A person the provider already has, by email, is updated, not duplicated.".to_string(),
+                        (true, "bidirectional") => "Pulls first (the provider's non-empty values win), then pushes what changed in the hub since.".to_string(),
+                        _ => "Brings the provider's records into the hub's contacts.".to_string(),
+                    }}</p>
                 </div>
             </div>
             <fieldset class="field">

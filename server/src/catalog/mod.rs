@@ -167,6 +167,7 @@ impl Provider {
                 .map(|r| ResourceSummary {
                     key: r.key.clone(),
                     name: r.name.clone(),
+                    push: r.push.is_some(),
                 })
                 .collect(),
         }

@@ -280,6 +280,104 @@ pub struct Resource {
     /// Contact field → path in the provider's record: the default field mapping.
     #[serde(default)]
     pub mapping: BTreeMap<String, String>,
+    /// How the hub writes contacts back (direction push); `None`: it cannot.
+    #[serde(default)]
+    pub push: Option<Push>,
+}
+
+/// Writing contacts to a provider: the real create and update requests, the
+/// body the field mapping becomes, and how to find a record by email first.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Push {
+    pub create: Endpoint,
+    /// The request changing record `{id}`.
+    pub update: Endpoint,
+    /// Where the record sits in the request body ("" is the body itself;
+    /// `data.0` for Zoho, `contact` for ActiveCampaign).
+    #[serde(default)]
+    pub wrap: String,
+    #[serde(default)]
+    pub encoding: BodyEncoding,
+    /// Where the answer to a create carries the new record's id; `None`
+    /// when it carries none (SendGrid's upsert answers with a job id).
+    #[serde(default)]
+    pub id_path: Option<String>,
+    /// Where the answer carries the written record, to keep as the
+    /// provider's copy (so the next pull finds it unchanged).
+    #[serde(default)]
+    pub record_path: Option<String>,
+    /// Contact field → where it is written, when not where it is read.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// Contact fields the provider does not take (read-only relations).
+    #[serde(default)]
+    pub omit: Vec<String>,
+    /// Provider field → a template of contact fields (`{first_name} {last_name}`).
+    #[serde(default)]
+    pub compose: BTreeMap<String, String>,
+    /// Fields of the provider's last copy sent back on update (Google's `etag`).
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Contact fields without which the provider refuses a record: a contact
+    /// lacking one is not sent (and counted as failed, with the reason).
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// Finding an existing record by email before creating one, so a person
+    /// the provider already has is updated instead of duplicated or refused.
+    #[serde(default)]
+    pub lookup: Option<Lookup>,
+}
+
+/// One write request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub method: String,
+    pub path: String,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// Provider field → value set on every record this request sends
+    /// (strings are templates of credential and config values).
+    #[serde(default)]
+    pub constants: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyEncoding {
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded` with `a[b][0]` keys (Stripe).
+    Form,
+}
+
+/// A GET that finds records by `{email}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    pub path: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
+    /// Where the matches are: an array, one record, or null ("" is the body).
+    pub records_path: String,
+    /// The id within a match, when not the resource's `id_field`.
+    #[serde(default)]
+    pub id_field: Option<String>,
+    /// How a quote in the email is escaped inside the query language.
+    #[serde(default)]
+    pub quote: Quote,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quote {
+    #[default]
+    None,
+    /// `\'` (Salesforce SOQL).
+    Backslash,
+    /// `''` (OData).
+    Double,
 }
 
 /// Parameters and headers (templates with `{since}`) that replace or add to

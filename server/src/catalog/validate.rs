@@ -278,6 +278,74 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
             }
             templates.extend(values);
         }
+        if let Some(push) = &resource.push {
+            let at = |field: &str| at(&format!("push.{field}"));
+            for (name, endpoint) in [("create", &push.create), ("update", &push.update)] {
+                if !["POST", "PUT", "PATCH"].contains(&endpoint.method.as_str()) {
+                    return Err(err(
+                        &at(&format!("{name}.method")),
+                        format!("'{}' is not POST, PUT or PATCH", endpoint.method),
+                    ));
+                }
+                let id_allowed = name == "update";
+                templates.push((
+                    at(&format!(
+                        "{name}.path{}",
+                        if id_allowed { "#id" } else { "" }
+                    )),
+                    &endpoint.path,
+                ));
+                for (param, value) in &endpoint.query {
+                    templates.push((at(&format!("{name}.query.{param}")), value));
+                }
+                for (field, value) in &endpoint.constants {
+                    if let Some(text) = value.as_str() {
+                        templates.push((at(&format!("{name}.constants.{field}")), text));
+                    }
+                }
+            }
+            if push.id_path.is_some() && !placeholders(&push.update.path).contains(&"id") {
+                return Err(err(
+                    &at("update.path"),
+                    "does not name the record ({id}) although creates answer with an id".into(),
+                ));
+            }
+            let contact_field = |field: &str, what: &str| {
+                if CONTACT_FIELDS.contains(&field) {
+                    Ok(())
+                } else {
+                    Err(err(
+                        &at(what),
+                        format!(
+                            "'{field}' is not a contact field ({})",
+                            CONTACT_FIELDS.join(", ")
+                        ),
+                    ))
+                }
+            };
+            for field in push.fields.keys() {
+                contact_field(field, &format!("fields.{field}"))?;
+            }
+            for field in push.omit.iter().chain(&push.required) {
+                contact_field(field, "omit/required")?;
+            }
+            for (field, template) in &push.compose {
+                for name in placeholders(template) {
+                    contact_field(name, &format!("compose.{field}"))?;
+                }
+            }
+            if let Some(lookup) = &push.lookup {
+                let mut uses_email = placeholders(&lookup.path).contains(&"email");
+                templates.push((at("lookup.path#email"), &lookup.path));
+                for (param, value) in &lookup.params {
+                    uses_email |= placeholders(value).contains(&"email");
+                    templates.push((at(&format!("lookup.params.{param}#email")), value));
+                }
+                if !uses_email {
+                    return Err(err(&at("lookup"), "nothing uses {email}".into()));
+                }
+            }
+        }
         if resource.key == "contacts" && !resource.mapping.contains_key("email") {
             return Err(err(
                 &at("mapping"),
@@ -288,10 +356,12 @@ fn provider(p: &Provider) -> Result<(), CatalogError> {
 
     for (field, template) in templates {
         for name in placeholders(template) {
-            let since_allowed = name == "since" && field.contains(".incremental.");
-            if !since_allowed && !known.contains(name) {
+            let allowed = (name == "since" && field.contains(".incremental."))
+                || (name == "id" && field.ends_with("#id"))
+                || (name == "email" && field.ends_with("#email"));
+            if !allowed && !known.contains(name) {
                 return Err(err(
-                    &field,
+                    field.split('#').next().unwrap_or_default(),
                     format!("uses {{{name}}}, which is neither a credential, config nor kept token field"),
                 ));
             }

@@ -125,6 +125,7 @@ pub fn provider_message(body: &str) -> Option<String> {
         value.pointer("/detail").and_then(text),
         value.pointer("/error").and_then(text),
         value.pointer("/0/message").and_then(text),
+        value.pointer("/data/0/message").and_then(text),
         value.pointer("/title").and_then(text),
     ];
     candidates

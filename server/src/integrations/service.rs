@@ -484,6 +484,24 @@ impl IntegrationsPort for IntegrationsService {
                 ));
             }
         }
+        if settings.direction != "pull" {
+            let unwritable: Vec<&str> = provider
+                .resources
+                .iter()
+                .filter(|r| settings.resources.contains(&r.key) && r.push.is_none())
+                .map(|r| r.name.as_str())
+                .collect();
+            if !unwritable.is_empty() {
+                errors.push(FieldError::new(
+                    "direction",
+                    format!(
+                        "{} cannot receive {} from the hub; choose Pull into the hub.",
+                        provider.name,
+                        unwritable.join(", ").to_lowercase()
+                    ),
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }

@@ -119,6 +119,12 @@ pub async fn handle(
         .map(|u| u.path().trim_end_matches('/').to_string())
         .unwrap_or_default();
     let relative = path_after(&format!("/sandbox/{provider_key}{path}"), &base_path);
+    // Writes and find-by-email lookups (direction push), before lists that share their paths.
+    if let Some(response) = super::writes::serve(
+        sandbox, provider, &method, &relative, &query, &headers, &body,
+    ) {
+        return response;
+    }
     // Lists first: some providers verify with a list request (HubSpot).
     if method == Method::GET {
         let public_root = state

@@ -131,6 +131,12 @@ pub fn external_id(provider: &str, index: u64) -> Value {
 
 /// The index in a record id written by [`external_id`] (its trailing digits).
 pub fn index_of(provider: &str, id: &str) -> Option<u64> {
+    if provider == "mailchimp" {
+        let n = u128::from_str_radix(id, 16).ok()?;
+        return (n.is_multiple_of(2_654_435_761))
+            .then(|| (n / 2_654_435_761) as u64)?
+            .checked_sub(1);
+    }
     let digits: String = id
         .chars()
         .rev()
@@ -161,23 +167,34 @@ fn time_value(provider: &str, at: DateTime<Utc>) -> Value {
     }
 }
 
+/// A person's values by contact field.
+pub type Values = BTreeMap<String, String>;
+
+impl Person {
+    pub fn values(&self) -> Values {
+        [
+            ("email", &self.email),
+            ("first_name", &self.first_name),
+            ("last_name", &self.last_name),
+            ("phone", &self.phone),
+            ("company", &self.company),
+            ("job_title", &self.job_title),
+        ]
+        .into_iter()
+        .map(|(field, value)| (field.to_string(), value.clone()))
+        .collect()
+    }
+}
+
 /// Record `index` of `provider` in the provider's shape.
 pub fn record(
     provider: &str,
     resource: &Resource,
     index: u64,
+    values: &Values,
     revision: u32,
     changed_at: DateTime<Utc>,
 ) -> Value {
-    let who = person(index, revision);
-    let values = BTreeMap::from([
-        ("email", who.email.clone()),
-        ("first_name", who.first_name.clone()),
-        ("last_name", who.last_name.clone()),
-        ("phone", who.phone.clone()),
-        ("company", who.company.clone()),
-        ("job_title", who.job_title.clone()),
-    ]);
     let mut out = json!({});
     for (field, source) in &resource.mapping {
         if let Some(value) = values.get(field.as_str()) {
@@ -189,7 +206,10 @@ pub fn record(
     if let Some(updated) = &resource.updated_field {
         path::set(&mut out, updated, time_value(provider, changed_at));
     }
-    let full_name = format!("{} {}", who.first_name, who.last_name);
+    let value = |field: &str| values.get(field).cloned().unwrap_or_default();
+    let full_name = format!("{} {}", value("first_name"), value("last_name"))
+        .trim()
+        .to_string();
     match provider {
         "salesforce" => {
             out["attributes"] = json!({
@@ -227,9 +247,15 @@ pub fn record(
             out["status"] = json!("subscribed");
             out["full_name"] = json!(full_name);
         }
+        "gmail" => out["etag"] = json!(etag(index, revision)),
         _ => {}
     }
     out
+}
+
+/// The People API's version tag of a contact.
+pub fn etag(index: u64, revision: u32) -> String {
+    format!("%EgSbx{index}r{revision}")
 }
 
 /// A fault a test asks for: after `after` more list requests succeed, the
@@ -250,6 +276,10 @@ pub struct ProviderData {
     pub list_requests: u64,
     pub faults: VecDeque<Fault>,
     pub drift_ticks: u64,
+    /// Values written through the API, over the generated ones.
+    pub written: BTreeMap<u64, Values>,
+    /// Records created through the API (indexes after the generated ones).
+    pub created: u64,
 }
 
 pub struct DataSet {
@@ -275,6 +305,73 @@ impl DataSet {
 
     pub fn provider(&mut self, key: &str) -> &mut ProviderData {
         self.providers.entry(key.to_string()).or_default()
+    }
+
+    /// How many records `provider` has: the generated ones and those created since.
+    pub fn total(&self, provider: &str) -> u64 {
+        self.records + self.providers.get(provider).map_or(0, |p| p.created)
+    }
+
+    /// Record `index` of `provider` as it is now, in the provider's shape.
+    pub fn current(&self, provider: &str, resource: &Resource, index: u64) -> Value {
+        let (revision, at) = self.version(provider, index);
+        record(
+            provider,
+            resource,
+            index,
+            &self.values(provider, index, revision),
+            revision,
+            at,
+        )
+    }
+
+    /// The values of record `index`: generated, with what was written over them.
+    pub fn values(&self, provider: &str, index: u64, revision: u32) -> Values {
+        let mut values = if index < self.records {
+            person(index, revision).values()
+        } else {
+            Values::new()
+        };
+        if let Some(written) = self
+            .providers
+            .get(provider)
+            .and_then(|p| p.written.get(&index))
+        {
+            values.extend(written.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        values
+    }
+
+    /// The record of `provider` whose email is `email`.
+    pub fn find_email(&self, provider: &str, email: &str) -> Option<u64> {
+        let written = self.providers.get(provider).map(|p| &p.written);
+        if let Some(found) = written.into_iter().flatten().find_map(|(index, values)| {
+            (values.get("email").map(String::as_str) == Some(email)).then_some(*index)
+        }) {
+            return Some(found);
+        }
+        // Generated addresses end in `.{index}@example.com`.
+        let (local, _) = email.split_once('@')?;
+        let index: u64 = local.rsplit('.').next()?.parse().ok()?;
+        let untouched = written
+            .and_then(|w| w.get(&index))
+            .is_none_or(|v| !v.contains_key("email"));
+        (index < self.records && untouched && person(index, 0).email == email).then_some(index)
+    }
+
+    /// Writes `values` over record `index`, or creates a record; returns its index.
+    pub fn write(&mut self, provider: &str, index: Option<u64>, values: Values) -> u64 {
+        let records = self.records;
+        let data = self.provider(provider);
+        let index = index.unwrap_or_else(|| {
+            data.created += 1;
+            records + data.created - 1
+        });
+        data.written.entry(index).or_default().extend(values);
+        let change = data.changes.entry(index).or_insert((0, Utc::now()));
+        change.0 += 1;
+        change.1 = Utc::now();
+        index
     }
 
     /// Revision and change time of record `index`.
@@ -337,7 +434,9 @@ impl DataSet {
             found.extend(
                 data.changes
                     .iter()
-                    .filter(|(i, (_, at))| *at > since && (**i as i64) < first_base.max(0))
+                    .filter(|(i, (_, at))| {
+                        *at > since && ((**i as i64) < first_base.max(0) || **i >= self.records)
+                    })
                     .map(|(i, _)| *i),
             );
         }
@@ -361,6 +460,7 @@ mod tests {
             "typeform",
             "gmail",
             "zoho_crm",
+            "mailchimp",
             "other",
         ] {
             for index in [0u64, 1, 99, 12_345] {

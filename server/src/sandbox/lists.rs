@@ -81,7 +81,7 @@ pub async fn serve(
     let since = since_of(resource, query, headers);
     let ids = match since {
         Some(at) => Ids::Some(set.changed_since(&provider.key, at)),
-        None => Ids::All(set.records),
+        None => Ids::All(set.total(&provider.key)),
     };
     let (position, limit) = match locator {
         Some(position) => (position, 2000),
@@ -89,11 +89,7 @@ pub async fn serve(
     };
     let end = (position + limit).min(ids.len());
     let records: Vec<Value> = (position.min(end)..end)
-        .map(|p| {
-            let index = ids.get(p);
-            let (revision, at) = set.version(&provider.key, index);
-            data::record(&provider.key, resource, index, revision, at)
-        })
+        .map(|p| set.current(&provider.key, resource, ids.get(p)))
         .collect();
     drop(set);
     let has_next = end < ids.len();

@@ -9,6 +9,7 @@ pub mod data;
 mod lists;
 mod oauth;
 mod pages;
+mod writes;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -104,6 +105,14 @@ impl Sandbox {
     /// Changes `count` of `provider`'s records now (their revision and change time).
     pub fn change_records(&self, provider: &str, count: u64) -> Vec<u64> {
         self.data().change(provider, count)
+    }
+
+    /// The values `provider` holds for the person with `email`, if it has one.
+    pub fn person_by_email(&self, provider: &str, email: &str) -> Option<data::Values> {
+        let set = self.data();
+        let index = set.find_email(provider, email)?;
+        let (revision, _) = set.version(provider, index);
+        Some(set.values(provider, index, revision))
     }
 
     /// Makes upcoming list requests of `provider` fail (see [`data::Fault`]).

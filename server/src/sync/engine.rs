@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Utc;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 use serde_json::Value;
 
 use super::fetch::{ApiSession, FetchError, RetryPolicy};
@@ -38,7 +36,7 @@ pub struct SyncHandler {
 }
 
 /// Why a run stopped early.
-enum Stop {
+pub(super) enum Stop {
     /// Ends the run as `failed` (and the integration as `error`).
     Failed(String),
     Cancelled,
@@ -132,12 +130,17 @@ impl SyncHandler {
                 provider.name
             )));
         }
-        if run.direction == "push" {
-            return Err(Stop::Failed(format!(
-                "pushing contacts to {} is not available yet; choose Pull in the Sync tab",
-                provider.name
-            )));
-        }
+        let push = match (run.direction.as_str(), &resource.push) {
+            ("pull", _) => None,
+            (_, Some(push)) => Some(push),
+            (_, None) => {
+                return Err(Stop::Failed(format!(
+                    "{} cannot receive {}; choose Pull in the Sync tab",
+                    provider.name,
+                    resource.name.to_lowercase()
+                )))
+            }
+        };
 
         let first_start = runs::mark_running(&self.db, run, &integration).await?;
         if first_start {
@@ -174,6 +177,9 @@ impl SyncHandler {
             .as_deref()
             .and_then(PageRequest::from_text)
             .unwrap_or(PageRequest::First);
+        if run.direction == "push" && !matches!(request, PageRequest::Push { .. }) {
+            request = PageRequest::Push { after: 0 };
+        }
         let mut counts = Counts {
             processed: run.records_processed,
             created: run.records_created,
@@ -192,6 +198,9 @@ impl SyncHandler {
         };
 
         loop {
+            if matches!(request, PageRequest::Push { .. }) {
+                break;
+            }
             if lease.should_stop() {
                 return Err(Stop::Job(JobError::Interrupted));
             }
@@ -251,45 +260,21 @@ impl SyncHandler {
                 self.log(run, Level::Warning, "sync.retry", note).await;
             }
             let records = records_of(&page.body, resource);
+            // After the last page a two-way run goes on to push.
             let next = pager::next(
                 &api.pagination,
                 &request,
                 &page.body,
                 &page.headers,
                 records.len(),
-            );
+            )
+            .or_else(|| push.map(|_| PageRequest::Push { after: 0 }));
 
             let txn = self.db.begin().await?;
             let (page_counts, problems) = store::store_page(&txn, &target, &records).await?;
             counts += page_counts;
             pages += 1;
-            sync_run::Entity::update_many()
-                .col_expr(
-                    sync_run::Column::RecordsProcessed,
-                    Expr::value(counts.processed),
-                )
-                .col_expr(
-                    sync_run::Column::RecordsCreated,
-                    Expr::value(counts.created),
-                )
-                .col_expr(
-                    sync_run::Column::RecordsUpdated,
-                    Expr::value(counts.updated),
-                )
-                .col_expr(
-                    sync_run::Column::RecordsUnchanged,
-                    Expr::value(counts.unchanged),
-                )
-                .col_expr(sync_run::Column::RecordsFailed, Expr::value(counts.failed))
-                .col_expr(sync_run::Column::PagesFetched, Expr::value(pages))
-                .col_expr(
-                    sync_run::Column::Cursor,
-                    Expr::value(next.as_ref().map(PageRequest::to_text)),
-                )
-                .col_expr(sync_run::Column::UpdatedAt, Expr::value(Utc::now()))
-                .filter(sync_run::Column::Id.eq(run.id))
-                .exec(&txn)
-                .await?;
+            runs::save_progress(&txn, run.id, &counts, pages, next.clone()).await?;
             for problem in problems.iter().take(5) {
                 Entry::integration(
                     run.tenant_id,
@@ -313,6 +298,19 @@ impl SyncHandler {
                 None => return Ok(counts),
             }
         }
+        let (Some(push), PageRequest::Push { after }) = (push, request) else {
+            return Ok(counts);
+        };
+        let pusher = super::push::Pusher {
+            db: &self.db,
+            run,
+            provider_name: &provider.name,
+            resource,
+            push,
+            mapping: &mapping,
+            lease,
+        };
+        pusher.run(&mut session, after, counts, pages).await
     }
 
     /// The integration's API with fresh credentials.

@@ -58,9 +58,12 @@ pub enum FetchError {
     /// The OAuth grant is gone: a person must reconnect.
     #[error("{0}")]
     Reconnect(String),
-    /// A 4xx other than 401/429: retrying will not help.
+    /// A 4xx other than 401/404/429: retrying will not help.
     #[error("{0}")]
     Rejected(String),
+    /// 404: the provider has no such record (or address).
+    #[error("{0}")]
+    NotFound(String),
     /// Still failing after every try.
     #[error("{0}")]
     Exhausted(String),
@@ -72,10 +75,16 @@ pub enum FetchError {
     Invalid(String),
 }
 
-/// A page as the provider sent it.
+/// A page as the provider sent it (`Null` for an empty body, as in 204).
 pub struct Page {
     pub body: Value,
     pub headers: HeaderMap,
+}
+
+/// A request body and its media type.
+pub struct Body {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
 }
 
 /// The API of one integration during one run.
@@ -127,6 +136,18 @@ impl<'a> ApiSession<'a> {
         url: url::Url,
         headers: &BTreeMap<String, String>,
     ) -> Result<Page, FetchError> {
+        self.send(Method::GET, url, headers, None).await
+    }
+
+    /// Sends one request until it succeeds or cannot, with the retries,
+    /// token refresh and rate-limit pauses described above.
+    pub async fn send(
+        &mut self,
+        method: Method,
+        url: url::Url,
+        headers: &BTreeMap<String, String>,
+        body: Option<&Body>,
+    ) -> Result<Page, FetchError> {
         let name = self.provider.name.clone();
         let mut refreshed = false;
         let mut last_problem = String::new();
@@ -137,9 +158,13 @@ impl<'a> ApiSession<'a> {
         while tries < self.policy.attempts {
             tries += 1;
             let client = self.client()?;
+            let bytes = body.map(|b| b.bytes.as_slice()).unwrap_or_default();
             let mut request = client
-                .request(Method::GET, url.clone(), b"")
+                .request(method.clone(), url.clone(), bytes)
                 .map_err(|e| FetchError::Invalid(e.to_string()))?;
+            if let Some(body) = body {
+                request = request.header(reqwest::header::CONTENT_TYPE, body.content_type);
+            }
             for (header, value) in headers {
                 request = request.header(header.as_str(), value.as_str());
             }
@@ -162,6 +187,12 @@ impl<'a> ApiSession<'a> {
             let text = response.text().await.unwrap_or_default();
             if status.is_success() {
                 self.pause = self.rate_limit_pause(&response_headers);
+                if text.trim().is_empty() {
+                    return Ok(Page {
+                        body: Value::Null,
+                        headers: response_headers,
+                    });
+                }
                 let body = serde_json::from_str(&text).map_err(|_| {
                     FetchError::Rejected(format!("{name} answered with something that is not JSON"))
                 })?;
@@ -223,6 +254,11 @@ impl<'a> ApiSession<'a> {
                         self.note(format!("{last_problem}; waited {}{why}", words(wait)));
                         tokio::time::sleep(wait).await;
                     }
+                }
+                StatusCode::NOT_FOUND => {
+                    return Err(FetchError::NotFound(format!(
+                        "{name} has no such record (HTTP 404){said}"
+                    )))
                 }
                 s => {
                     return Err(FetchError::Rejected(format!(

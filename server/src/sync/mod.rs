@@ -1,12 +1,14 @@
 //! Syncing (SPEC §5): runs pull a provider's resource page by page into
-//! `integration_data` and the tenant's contacts, driven by the catalog's
-//! description of each API (pagination, rate limits, field mappings).
+//! `integration_data` and the tenant's contacts, and push the tenant's
+//! contacts back, driven by the catalog's description of each API
+//! (pagination, rate limits, field mappings, write requests).
 
 pub mod engine;
 pub mod fetch;
 pub mod mapping;
 pub mod pager;
 pub mod path;
+pub mod push;
 pub mod runs;
 pub mod service;
 pub mod store;

@@ -30,6 +30,10 @@ pub enum PageRequest {
     Url {
         url: String,
     },
+    /// The pull is done; the push continues after contact `after`.
+    Push {
+        after: i64,
+    },
 }
 
 impl PageRequest {

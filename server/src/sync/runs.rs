@@ -251,6 +251,45 @@ pub async fn cancel(db: &DatabaseConnection, run: &sync_run::Model) -> Result<()
     Ok(())
 }
 
+/// Saves a run's counters and position (inside the caller's page transaction).
+pub async fn save_progress<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    run_id: i64,
+    counts: &super::store::Counts,
+    pages: i32,
+    cursor: Option<super::pager::PageRequest>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    sync_run::Entity::update_many()
+        .col_expr(
+            sync_run::Column::RecordsProcessed,
+            Expr::value(counts.processed),
+        )
+        .col_expr(
+            sync_run::Column::RecordsCreated,
+            Expr::value(counts.created),
+        )
+        .col_expr(
+            sync_run::Column::RecordsUpdated,
+            Expr::value(counts.updated),
+        )
+        .col_expr(
+            sync_run::Column::RecordsUnchanged,
+            Expr::value(counts.unchanged),
+        )
+        .col_expr(sync_run::Column::RecordsFailed, Expr::value(counts.failed))
+        .col_expr(sync_run::Column::PagesFetched, Expr::value(pages))
+        .col_expr(
+            sync_run::Column::Cursor,
+            Expr::value(cursor.as_ref().map(super::pager::PageRequest::to_text)),
+        )
+        .col_expr(sync_run::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(sync_run::Column::Id.eq(run_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn cancel_requested(db: &DatabaseConnection, run_id: i64) -> Result<bool, DbErr> {
     #[allow(clippy::disallowed_methods)] // the engine's own run
     let run = sync_run::Entity::find_by_id(run_id).one(db).await?;
