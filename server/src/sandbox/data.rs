@@ -129,13 +129,15 @@ pub fn external_id(provider: &str, index: u64) -> Value {
     }
 }
 
-/// The index in a record id written by [`external_id`] (its trailing digits).
+/// The index in a record id written by [`external_id`] (its trailing digits;
+/// Mailchimp's hexadecimal ids are a multiple of the index).
 pub fn index_of(provider: &str, id: &str) -> Option<u64> {
     if provider == "mailchimp" {
         let n = u128::from_str_radix(id, 16).ok()?;
-        return (n.is_multiple_of(2_654_435_761))
-            .then(|| (n / 2_654_435_761) as u64)?
-            .checked_sub(1);
+        if !n.is_multiple_of(2_654_435_761) {
+            return None;
+        }
+        return u64::try_from(n / 2_654_435_761).ok()?.checked_sub(1);
     }
     let digits: String = id
         .chars()

@@ -442,7 +442,12 @@ impl Pusher<'_> {
             .iter()
             .map(|(name, value)| (name.clone(), fill(value, &given)))
             .collect();
-        let url = self.url(session, &fill(&lookup.path, &given), &query)?;
+        // In a path the address is one encoded segment (no `/`, `?` or `#` of its own).
+        let in_path = BTreeMap::from([(
+            "email".to_string(),
+            url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>(),
+        )]);
+        let url = self.url(session, &fill(&lookup.path, &in_path), &query)?;
         let page = match session.get(url, &BTreeMap::new()).await {
             Ok(page) => page,
             Err(FetchError::NotFound(_)) => return Ok(None),

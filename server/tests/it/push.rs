@@ -258,6 +258,19 @@ async fn every_writable_provider_receives_the_hubs_contacts(db: Db) {
 
     // A provider that only sends contacts refuses the direction.
     let typeform = connect_any(&app, &admin, "typeform").await;
+    let refused = admin
+        .client
+        .post(format!("{}/api/integrations/sync-settings", admin.base()))
+        .json(&json!({ "id": typeform, "schedule": "", "mode": "incremental", "direction": "push", "resources": ["contacts"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let text = refused.text().await.unwrap();
+    assert!(
+        text.contains("Typeform cannot receive responses from the hub"),
+        "{text}"
+    );
     set_sync(&app, typeform, "push", "incremental").await;
     let run = finished(&app, sync_now(&admin, typeform).await).await;
     assert_eq!(run.status, "failed");
