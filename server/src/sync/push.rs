@@ -232,7 +232,7 @@ impl Pusher<'_> {
     ) -> Result<Counts, Stop> {
         let paths = write_paths(self.push, self.resource, self.mapping);
         let incremental = self.run.mode == "incremental";
-        let (mut sent, mut skipped) = (Counts::default(), 0u64);
+        let (mut sent, mut skipped, mut batches) = (Counts::default(), 0u64, 0u64);
         loop {
             if self.lease.should_stop() {
                 return Err(Stop::Job(JobError::Interrupted));
@@ -296,7 +296,12 @@ impl Pusher<'_> {
                 problems.clear();
             }
             after = last;
-            self.commit_position(&counts, pages, after).await?;
+            batches += 1;
+            // A scan past unchanged contacts saves its place now and then
+            // (each write saved it already; the worker's heartbeat keeps the lease).
+            if batches % 20 == 0 {
+                self.commit_position(&counts, pages, after).await?;
+            }
         }
         let line = format!(
             "Pushed to {}: {} created, {} updated, {} failed; {} contacts unchanged since their last sync were left alone.",
