@@ -369,6 +369,22 @@ pub struct Lookup {
     pub quote: Quote,
 }
 
+impl Lookup {
+    /// The path of the id within a match.
+    pub fn id_field_in<'a>(&'a self, resource: &'a Resource) -> &'a str {
+        self.id_field.as_deref().unwrap_or(&resource.id_field)
+    }
+
+    /// Where a match holds the record itself ("" when the match is the
+    /// record; `person` for Google's `person.resourceName`).
+    pub fn record_in_match<'a>(&'a self, resource: &'a Resource) -> &'a str {
+        self.id_field_in(resource)
+            .strip_suffix(resource.id_field.as_str())
+            .unwrap_or("")
+            .trim_end_matches('.')
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Quote {

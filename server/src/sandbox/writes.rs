@@ -120,11 +120,7 @@ fn found(
         .find_email(&provider.key, email)
         .map(|index| set.current(&provider.key, resource, index));
     let item = record.map(|record| {
-        let id_field = lookup.id_field.as_deref().unwrap_or(&resource.id_field);
-        let prefix = id_field
-            .strip_suffix(resource.id_field.as_str())
-            .unwrap_or("")
-            .trim_end_matches('.');
+        let prefix = lookup.record_in_match(resource);
         if prefix.is_empty() {
             record
         } else {

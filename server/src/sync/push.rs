@@ -291,7 +291,8 @@ impl Pusher<'_> {
                 };
                 counts += delta;
                 sent += delta;
-                self.commit(contact, copy, &counts, pages, contact.id, &problems)
+                let link = copy.map(|(id, copy)| (contact.id, id, copy));
+                self.commit(link, &counts, pages, contact.id, &problems)
                     .await?;
                 problems.clear();
             }
@@ -300,7 +301,7 @@ impl Pusher<'_> {
             // A scan past unchanged contacts saves its place now and then
             // (each write saved it already; the worker's heartbeat keeps the lease).
             if batches % 20 == 0 {
-                self.commit_position(&counts, pages, after).await?;
+                self.commit(None, &counts, pages, after, &[]).await?;
             }
         }
         let line = format!(
@@ -464,18 +465,11 @@ impl Pusher<'_> {
             _ => None,
         });
         let Some(found) = found else { return Ok(None) };
-        let id_field = lookup
-            .id_field
-            .as_deref()
-            .unwrap_or(&self.resource.id_field);
-        let Some(id) = path::get_text(found, id_field) else {
+        let Some(id) = path::get_text(found, lookup.id_field_in(self.resource)) else {
             return Ok(None);
         };
-        let prefix = id_field
-            .strip_suffix(self.resource.id_field.as_str())
-            .unwrap_or("")
-            .trim_end_matches('.');
-        Ok(Some((id, path::get(found, prefix).cloned())))
+        let record = path::get(found, lookup.record_in_match(self.resource)).cloned();
+        Ok(Some((id, record)))
     }
 
     /// One write; a refusal of this record is `Ok(Err)`, a reason to stop the run `Err`.
@@ -515,20 +509,19 @@ impl Pusher<'_> {
             .map_err(|e| Stop::Failed(e.to_string()))
     }
 
-    /// Links the contact to its record (when the provider gave an id) and
-    /// saves the run's position, fenced by the lease.
+    /// Links a contact to its record (contact id, the provider's id, its
+    /// copy), logs, and saves the run's position, fenced by the lease.
     async fn commit(
         &self,
-        contact: &contact::Model,
-        copy: Option<(String, Value)>,
+        contact_link: Option<(i64, String, Value)>,
         counts: &Counts,
         pages: i32,
         after: i64,
         problems: &[(Level, &str, String)],
     ) -> Result<(), Stop> {
         let txn = self.db.begin().await?;
-        if let Some((id, copy)) = copy {
-            link(&txn, self.run, &self.resource.key, contact.id, &id, copy).await?;
+        if let Some((contact_id, id, copy)) = contact_link {
+            link(&txn, self.run, &self.resource.key, contact_id, &id, copy).await?;
         }
         for (level, event, message) in problems {
             Entry::integration(
@@ -542,23 +535,6 @@ impl Pusher<'_> {
             .write(&txn)
             .await?;
         }
-        runs::save_progress(
-            &txn,
-            self.run.id,
-            counts,
-            pages,
-            Some(PageRequest::Push { after }),
-        )
-        .await?;
-        if !self.lease.extend_in(&txn).await? {
-            return Err(Stop::Job(JobError::Interrupted));
-        }
-        txn.commit().await?;
-        Ok(())
-    }
-
-    async fn commit_position(&self, counts: &Counts, pages: i32, after: i64) -> Result<(), Stop> {
-        let txn = self.db.begin().await?;
         runs::save_progress(
             &txn,
             self.run.id,

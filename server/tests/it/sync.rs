@@ -82,7 +82,8 @@ pub async fn finished(app: &TestApp, run_id: i64) -> sync_run::Model {
     }
 }
 
-async fn log_of(app: &TestApp, run_id: i64) -> Vec<String> {
+/// A run's log lines, `event message`.
+pub async fn log_of(app: &TestApp, run_id: i64) -> Vec<String> {
     integration_log::Entity::find()
         .filter(integration_log::Column::SyncRunId.eq(run_id))
         .order_by_asc(integration_log::Column::Id)
@@ -94,13 +95,15 @@ async fn log_of(app: &TestApp, run_id: i64) -> Vec<String> {
         .collect()
 }
 
-async fn set_mode(app: &TestApp, id: i64, mode: &str) {
+/// Sets an integration's sync direction and mode.
+pub async fn set_sync(app: &TestApp, id: i64, direction: &str, mode: &str) {
     let row = integration::Entity::find_by_id(id)
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
     let mut active: integration::ActiveModel = row.into();
+    active.sync_direction = Set(direction.into());
     active.sync_mode = Set(mode.into());
     active.update(&app.db).await.unwrap();
 }
@@ -116,7 +119,7 @@ async fn every_contact_provider_syncs_then_finds_nothing_changed(db: Db) {
         assert_eq!(first.records_created, 120, "{provider}");
         assert!(first.pages_fetched >= 1, "{provider}");
 
-        set_mode(&app, id, "full").await;
+        set_sync(&app, id, "pull", "full").await;
         let second = finished(&app, sync_now(&admin, id).await).await;
         assert_eq!(second.status, "completed", "{provider}: {second:?}");
         assert_eq!(second.records_unchanged, 120, "{provider}: {second:?}");
@@ -209,7 +212,7 @@ async fn rate_limits_and_server_errors_are_retried(db: Db) {
         .count();
     assert_eq!(waits, 3, "{log:?}");
 
-    set_mode(&app, id, "full").await;
+    set_sync(&app, id, "pull", "full").await;
     sandbox.inject_fault(
         "hubspot",
         Fault {
