@@ -13,6 +13,10 @@ mod m20261122_000004_webhooks;
 mod m20261122_000005_jobs;
 mod m20261122_000006_provider_interests;
 mod m20261122_000007_contact_sorting;
+mod m20261202_000008_tenant_revision;
+
+/// Tables whose writes raise their tenant's revision (which the page cache checks).
+pub use m20261202_000008_tenant_revision::WATCHED as REVISION_TABLES;
 
 pub struct Migrator;
 
@@ -27,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_jobs::Migration),
             Box::new(m20261122_000006_provider_interests::Migration),
             Box::new(m20261122_000007_contact_sorting::Migration),
+            Box::new(m20261202_000008_tenant_revision::Migration),
         ]
     }
 }

@@ -135,6 +135,8 @@ pub struct Config {
     pub sandbox_rate_limit_every: u64,
     pub sandbox_latency: Duration,
     pub sandbox_change_every: Option<Duration>,
+    /// Megabytes of rendered pages kept for reuse (`HUB_PAGE_CACHE_MB`, 0: none).
+    pub page_cache_mb: u64,
     /// `HUB_PROVIDER_<KEY>_{BASE_URL,AUTHORIZE_URL,TOKEN_URL,REVOKE_URL}` and
     /// `HUB_OAUTH_<KEY>_CLIENT_{ID,SECRET}`: per-provider settings, by variable name.
     pub provider_settings: std::collections::BTreeMap<String, String>,
@@ -280,6 +282,13 @@ impl Config {
         let sync_retry_base = duration("HUB_SYNC_RETRY_BASE", Duration::from_millis(500))?;
         let scheduler_tick = duration("HUB_SCHEDULER_TICK", Duration::from_millis(250))?;
         let sandbox_records = number("HUB_SANDBOX_RECORDS", 250)?;
+        let page_cache_mb = number("HUB_PAGE_CACHE_MB", 32)?;
+        if page_cache_mb > 1 << 20 {
+            return Err(ConfigError::new(
+                "HUB_PAGE_CACHE_MB",
+                "must be at most 1048576 (a terabyte of pages); 0 keeps none".to_string(),
+            ));
+        }
         let sandbox_rate_limit_every = number("HUB_SANDBOX_RATE_LIMIT_EVERY", 0)?;
         let sandbox_latency = match get("HUB_SANDBOX_LATENCY").as_deref().map(str::trim) {
             None | Some("0") => Duration::ZERO,
@@ -294,6 +303,7 @@ impl Config {
         };
 
         Ok(Config {
+            page_cache_mb,
             workers: workers as usize,
             job_lease,
             sync_retry_base,

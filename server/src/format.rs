@@ -13,6 +13,29 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// When the words [`relative`] gives for `at` next change after `now`;
+/// `None` once they are a date, which stays. Each wording holds for one
+/// stretch of time and never comes back, so a binary search finds the end
+/// of the current one.
+pub fn relative_changes_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let words = relative(at, now);
+    let same = |seconds: i64| relative(at, now + chrono::Duration::seconds(seconds)) == words;
+    // Past 30 days the words are a date, so anything still the same after 31 days stays.
+    let (mut same_until, mut changed_by) = (0_i64, 31 * 86_400_i64);
+    if same(changed_by) {
+        return None;
+    }
+    while changed_by - same_until > 1 {
+        let mid = same_until + (changed_by - same_until) / 2;
+        if same(mid) {
+            same_until = mid;
+        } else {
+            changed_by = mid;
+        }
+    }
+    Some(now + chrono::Duration::seconds(changed_by))
+}
+
 fn words(seconds: i64) -> String {
     match seconds {
         s if s < 60 => format!("{s} s"),
@@ -79,5 +102,36 @@ mod tests {
         assert_eq!(relative(now + Duration::days(30), now), "in 30 d");
         let old = now - Duration::days(90);
         assert_eq!(relative(old, now), old.format("%Y-%m-%d").to_string());
+    }
+
+    #[test]
+    fn the_moment_relative_words_change_is_exact() {
+        let now = Utc::now();
+        let cases = [
+            // "just now" until 45 s, then seconds.
+            (now - Duration::seconds(10), Some(35)),
+            (now - Duration::seconds(50), Some(1)),
+            // "5 min ago" (270..329 s) becomes "6 min ago" at 330 s.
+            (now - Duration::seconds(300), Some(30)),
+            // "3 h ago" (9,000..12,599 s) becomes "4 h ago" at 12,600 s.
+            (now - Duration::hours(3), Some(1800)),
+            // A future time: "in 2 h" becomes "in 1 h" when 5,399 s are left.
+            (now + Duration::hours(2), Some(7200 - 5399)),
+            // A date stays a date.
+            (now - Duration::days(90), None),
+        ];
+        for (at, seconds) in cases {
+            let changes_at = relative_changes_at(at, now);
+            assert_eq!(
+                changes_at.map(|t| (t - now).num_seconds()),
+                seconds,
+                "{}",
+                relative(at, now)
+            );
+            if let Some(t) = changes_at {
+                assert_eq!(relative(at, t - Duration::seconds(1)), relative(at, now));
+                assert_ne!(relative(at, t), relative(at, now));
+            }
+        }
     }
 }

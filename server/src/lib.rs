@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod oauth;
 pub mod ops;
+pub mod page_cache;
 pub mod sandbox;
 pub mod scheduler;
 pub mod startup;

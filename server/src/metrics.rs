@@ -21,7 +21,7 @@ pub struct HttpMetrics {
 /// The route pattern a request matched, carried on the response from the
 /// inner (route) layer to the outer (measuring) layer.
 #[derive(Clone)]
-struct RouteLabel(String);
+pub struct RouteLabel(String);
 
 impl HttpMetrics {
     pub fn new() -> Self {

@@ -30,6 +30,7 @@ use crate::integrations::IntegrationsService;
 use crate::jobs::{Handlers, Queue, Workers};
 use crate::metrics::{self, HttpMetrics};
 use crate::oauth::{self, OAuthService};
+use crate::page_cache::{self, PageCache};
 use crate::sandbox::{self, Sandbox, SandboxConfig};
 use crate::scheduler::Scheduler;
 use crate::sync::{RetryPolicy, SyncHandler, SyncService, SYNC_JOB};
@@ -55,6 +56,8 @@ pub struct AppState {
     pub oauth: Arc<OAuthService>,
     /// The durable job queue (syncs now, webhooks later).
     pub queue: Queue,
+    /// Rendered pages kept for reuse while their tenant's revision holds.
+    pub page_cache: PageCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -267,11 +270,14 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
             queue: queue.clone(),
         }),
     };
+    let metrics = HttpMetrics::new();
+    let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024, metrics.registry());
     Ok(AppState {
+        page_cache,
+        metrics,
         leptos_options,
         config: Arc::new(config),
         db,
-        metrics: HttpMetrics::new(),
         backend,
         auth,
         catalog,
@@ -338,6 +344,10 @@ pub fn router(state: AppState) -> Router {
             context, shell,
         ))
         .route_layer(middleware::from_fn(metrics::tag_route))
+        .layer(middleware::from_fn_with_state(
+            state.page_cache.clone(),
+            page_cache::serve,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::middleware::authenticate,

@@ -5,6 +5,7 @@ pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod guard;
 pub mod integrations;
+pub mod page_cache;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod sync;

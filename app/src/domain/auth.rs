@@ -54,7 +54,7 @@ impl std::fmt::Display for Role {
 
 /// The signed-in user of a request (by session or API token). Holds nothing secret,
 /// so it also travels to the browser to shape the navigation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Principal {
     pub user_id: UserId,
     pub tenant_id: TenantId,

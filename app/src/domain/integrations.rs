@@ -108,6 +108,11 @@ pub struct HubView {
     pub stats: HubStats,
     pub categories: Vec<CategorySummary>,
     pub cards: Vec<ProviderCard>,
+    /// When a time-dependent part of this view (a "5 min ago", today's
+    /// records, the failed runs of the last 24 h) next changes, in Unix
+    /// seconds: the server keeps the rendered hub no longer. Not sent.
+    #[serde(skip)]
+    pub changes_at: Option<i64>,
 }
 
 /// A value of a saved field: plain for ordinary fields, masked for secrets.

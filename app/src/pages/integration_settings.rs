@@ -74,6 +74,9 @@ impl Tab {
 
 #[component]
 pub fn IntegrationSettings() -> impl IntoView {
+    // The modal shows rows the tenant revision does not follow (logs, mappings, runs).
+    #[cfg(feature = "ssr")]
+    crate::api::page_cache::never();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     let reload = RwSignal::new(0usize);

@@ -26,7 +26,19 @@ pub fn IntegrationsPage() -> impl IntoView {
     let actions = CardActions::new();
     let refresh = HubRefresh(RwSignal::new(0));
     provide_context(refresh);
-    let hub = Resource::new(move || (actions.version(), refresh.0.get()), |_| load_hub());
+    let hub = Resource::new(
+        move || (actions.version(), refresh.0.get()),
+        |_| async move {
+            let result = load_hub().await;
+            // Everything the hub shows raises the tenant's revision when it
+            // changes, so the server may keep this render until a time text moves.
+            #[cfg(feature = "ssr")]
+            if let Ok(view) = &result {
+                crate::api::page_cache::keep(view.changes_at);
+            }
+            result
+        },
+    );
     // While a sync runs, refresh the cards and stats every couple of seconds.
     Effect::new(move |_| {
         let syncing = hub.get().is_some_and(|r| {
@@ -102,6 +114,7 @@ fn Hub(view: HubView, actions: CardActions) -> impl IntoView {
         stats,
         categories,
         cards,
+        ..
     } = view;
     let (available, coming_soon): (Vec<ProviderCard>, Vec<ProviderCard>) = cards
         .into_iter()

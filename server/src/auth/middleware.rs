@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use app::domain::auth::{Principal, RequestInfo};
+use app::domain::auth::{Principal, RequestInfo, Role};
+use app::domain::ids::{TenantId, UserId};
 use app::domain::AppError;
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -13,10 +14,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use tower_sessions::Session;
 
-use super::session_store::USER_ID_KEY;
-use super::{csrf, principal, tokens};
+use super::{csrf, principal, session_store, tokens};
 use crate::api::error::ApiError;
 use crate::error::internal;
+use crate::page_cache::TenantRevision;
 use crate::startup::AppState;
 
 /// Session keys besides the user id.
@@ -39,8 +40,9 @@ pub async fn authenticate(
     }
     let bearer = csrf::bearer_token(&request).map(str::to_owned);
     let session = request.extensions().get::<Session>().cloned();
-    let principal = match resolve(&state, bearer, session).await {
-        Ok(principal) => principal,
+    let (principal, revision) = match resolve(&state, bearer, session).await {
+        Ok(Some((principal, revision))) => (Some(principal), revision),
+        Ok(None) => (None, None),
         Err(response) => return response,
     };
     let first_run = match state.auth.first_run.is_first_run(&state.db).await {
@@ -72,15 +74,19 @@ pub async fn authenticate(
         user: principal,
         first_run,
     });
+    if let Some(revision) = revision {
+        request.extensions_mut().insert(revision);
+    }
     next.run(request).await
 }
 
-/// The principal of an API token or of the session; a bad token is refused outright.
+/// The principal of an API token or of the session (with its tenant's
+/// revision, for the page cache); a bad token is refused outright.
 async fn resolve(
     state: &AppState,
     bearer: Option<String>,
     session: Option<Session>,
-) -> Result<Option<Principal>, Response> {
+) -> Result<Option<(Principal, Option<TenantRevision>)>, Response> {
     if let Some(value) = bearer {
         let token = tokens::find_live(&state.db, &value)
             .await
@@ -97,7 +103,7 @@ async fn resolve(
             }
         }
         return principal
-            .map(Some)
+            .map(|p| Some((p, None)))
             .ok_or_else(|| ApiError(AppError::Unauthorized).into_response());
     }
 
@@ -106,6 +112,7 @@ async fn resolve(
     };
     session_principal(state, &session)
         .await
+        .map(|found| found.map(|(p, revision)| (p, Some(revision))))
         .map_err(|e| ApiError(internal("loading the session", &e)).into_response())
 }
 
@@ -117,32 +124,51 @@ enum SessionError {
     Db(#[from] sea_orm::DbErr),
 }
 
+/// The session's user, read with the user's tenant and its revision in one
+/// query; the session itself is loaded only to end it or move its idle expiry.
 async fn session_principal(
     state: &AppState,
     session: &Session,
-) -> Result<Option<Principal>, SessionError> {
-    let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
+) -> Result<Option<(Principal, TenantRevision)>, SessionError> {
+    let Some(id) = session.id() else {
+        return Ok(None);
+    };
+    let Some(found) = session_store::signed_in(&state.db, &id).await? else {
         return Ok(None);
     };
     let now = Utc::now().timestamp();
-    let signed_in_at = session.get::<i64>(SIGNED_IN_AT_KEY).await?.unwrap_or(0);
+    let signed_in_at = found.value::<i64>(SIGNED_IN_AT_KEY).unwrap_or(0);
     let absolute = state.config.session_absolute_timeout.as_secs() as i64;
     if now - signed_in_at >= absolute {
-        tracing::info!(user_id, "session reached its absolute lifetime; signed out");
+        tracing::info!(
+            user_id = found.user_id,
+            "session reached its absolute lifetime; signed out"
+        );
         session.flush().await?;
         return Ok(None);
     }
-    let Some(principal) = principal::load(&state.db, user_id).await? else {
-        // Deactivated or deleted since sign-in.
+    if !found.is_active {
+        // Deactivated since sign-in.
         session.flush().await?;
         return Ok(None);
-    };
+    }
     // Saving the session moves its idle expiry forward; do it now and then, not on every request.
-    let seen_at = session.get::<i64>(SEEN_AT_KEY).await?.unwrap_or(0);
+    let seen_at = found.value::<i64>(SEEN_AT_KEY).unwrap_or(0);
     if now - seen_at >= touch_interval(state.config.session_idle_timeout) {
         session.insert(SEEN_AT_KEY, now).await?;
     }
-    Ok(Some(principal))
+    let revision = TenantRevision(found.revision);
+    let principal = Principal {
+        user_id: UserId(found.user_id),
+        tenant_id: TenantId(found.tenant_id),
+        role: Role::parse(&found.role).unwrap_or(Role::Member),
+        is_platform_owner: found.is_platform_owner,
+        name: found.name,
+        email: found.email,
+        tenant_name: found.tenant_name,
+        tenant_slug: found.tenant_slug,
+    };
+    Ok(Some((principal, revision)))
 }
 
 /// A quarter of the idle timeout, at most a minute.

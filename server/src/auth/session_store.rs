@@ -8,13 +8,16 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QuerySelect, RelationTrait, Set,
+};
 use sha2::{Digest, Sha256};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
 use tower_sessions::SessionStore;
 
-use crate::db::entities::session;
+use crate::db::entities::{session, tenant, user};
 
 /// The session key holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
@@ -134,6 +137,62 @@ impl SessionStore for DbSessionStore {
             .map_err(backend)?;
         Ok(())
     }
+}
+
+/// A live session with its user, the user's tenant and that tenant's
+/// revision, read in one query: what every signed-in request needs.
+#[derive(Debug, FromQueryResult)]
+pub struct SignedIn {
+    /// The session's values (JSON), as tower-sessions stored them.
+    pub data: Vec<u8>,
+    pub user_id: i64,
+    pub role: String,
+    pub is_platform_owner: bool,
+    pub is_active: bool,
+    pub name: String,
+    pub email: String,
+    pub tenant_id: i64,
+    pub tenant_name: String,
+    pub tenant_slug: String,
+    pub revision: i64,
+}
+
+impl SignedIn {
+    /// One of the session's values.
+    pub fn value<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let values: std::collections::HashMap<String, serde_json::Value> =
+            serde_json::from_slice(&self.data).ok()?;
+        values
+            .get(key)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+}
+
+/// The live session `id` of a signed-in user, if there is one.
+pub async fn signed_in(
+    db: &DatabaseConnection,
+    id: &Id,
+) -> std::result::Result<Option<SignedIn>, sea_orm::DbErr> {
+    session::Entity::find()
+        .select_only()
+        .column(session::Column::Data)
+        .column_as(user::Column::Id, "user_id")
+        .column(user::Column::Role)
+        .column(user::Column::IsPlatformOwner)
+        .column(user::Column::IsActive)
+        .column(user::Column::Name)
+        .column(user::Column::Email)
+        .column_as(tenant::Column::Id, "tenant_id")
+        .column_as(tenant::Column::Name, "tenant_name")
+        .column_as(tenant::Column::Slug, "tenant_slug")
+        .column(tenant::Column::Revision)
+        .join(JoinType::InnerJoin, session::Relation::User.def())
+        .join(JoinType::InnerJoin, user::Relation::Tenant.def())
+        .filter(session::Column::Id.eq(hash_id(id)))
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .into_model::<SignedIn>()
+        .one(db)
+        .await
 }
 
 /// Ends every session of a user at once (deactivation, password reset).

@@ -170,7 +170,8 @@ impl IntegrationsPort for IntegrationsService {
             .all(&self.db)
             .await
             .map_err(|e| internal("listing provider interests", &e))?;
-        let stats = stats::hub_stats(&self.db, by.tenant_id)
+        let now = Utc::now();
+        let (stats, stats_change) = stats::hub_stats(&self.db, by.tenant_id, now)
             .await
             .map_err(|e| internal("computing hub stats", &e))?;
         let (categories, providers) = self.catalog.summaries();
@@ -185,10 +186,17 @@ impl IntegrationsPort for IntegrationsService {
                 provider,
             })
             .collect();
+        let changes_at = rows
+            .iter()
+            .filter_map(|row| row.last_synced_at)
+            .filter_map(|at| format::relative_changes_at(at, now))
+            .chain(stats_change)
+            .min();
         Ok(HubView {
             stats,
             categories,
             cards,
+            changes_at: changes_at.map(|at| at.timestamp()),
         })
     }
 

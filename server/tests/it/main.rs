@@ -13,6 +13,7 @@ mod logs;
 mod migrations;
 mod oauth;
 mod ops;
+mod page_cache;
 mod push;
 mod rotate;
 mod scheduler;

@@ -10,6 +10,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub name: String,
+    /// Raised by database triggers on every write to the rows the hub page
+    /// shows (`migration::REVISION_TABLES`); the page cache compares it.
+    pub revision: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
