@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use crate::startup::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -97,7 +98,8 @@ pub async fn tag_route(request: Request, next: Next) -> Response {
 }
 
 /// Outer layer (every request): counts and times it.
-pub async fn track(State(metrics): State<HttpMetrics>, request: Request, next: Next) -> Response {
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let metrics = &state.metrics;
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let static_file = request.uri().path().starts_with("/pkg/");

@@ -31,6 +31,7 @@ use chrono::Utc;
 use prometheus::{IntCounter, IntCounterVec, Opts, Registry};
 
 use crate::metrics::RouteLabel;
+use crate::startup::AppState;
 
 /// The revision of the principal's tenant, read together with the session
 /// (`auth::middleware` puts it on the request).
@@ -176,7 +177,8 @@ impl PageCache {
 }
 
 /// The middleware: answers from the cache, or renders and keeps what may be kept.
-pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
+pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let cache = &state.page_cache;
     let (Some(entries), Some(key), Some(TenantRevision(revision))) = (
         cache.entries.as_ref(),
         key_of(&request),

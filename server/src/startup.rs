@@ -41,8 +41,27 @@ use crate::{connections, crypto};
 /// The name of the browser bundle under `pkg/`: `hub.js`, `hub_bg.wasm`, `hub.css`.
 pub const BUNDLE_NAME: &str = "hub";
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Everything a request handler may need; cloned per request and per
+/// middleware, so it is one reference-counted pointer.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// leptos_axum's handlers take the options out of the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub db: DatabaseConnection,
@@ -272,7 +291,7 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
     };
     let metrics = HttpMetrics::new();
     let page_cache = PageCache::new(config.page_cache_mb * 1024 * 1024, metrics.registry());
-    Ok(AppState {
+    Ok(AppState(Arc::new(Shared {
         page_cache,
         metrics,
         leptos_options,
@@ -285,7 +304,7 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
         sandbox,
         oauth,
         queue,
-    })
+    })))
 }
 
 fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
@@ -345,7 +364,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .route_layer(middleware::from_fn(metrics::tag_route))
         .layer(middleware::from_fn_with_state(
-            state.page_cache.clone(),
+            state.clone(),
             page_cache::serve,
         ))
         .layer(middleware::from_fn_with_state(
@@ -355,7 +374,7 @@ pub fn router(state: AppState) -> Router {
         .layer(session_layer(&state))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
+            state.clone(),
             metrics::track,
         ))
         .layer(TraceLayer::new_for_http())

@@ -79,7 +79,10 @@ async fn hub(browser: &Browser) -> String {
     let response = browser.get("/integrations").await;
     assert_eq!(response.status(), 200);
     assert!(
-        response.headers().get(app::api::page_cache::HEADER).is_none(),
+        response
+            .headers()
+            .get(app::api::page_cache::HEADER)
+            .is_none(),
         "the internal header never leaves the hub"
     );
     response.text().await.unwrap()
@@ -88,7 +91,9 @@ async fn hub(browser: &Browser) -> String {
 async fn writes_to_what_the_hub_shows_raise_the_tenant_revision(db: Db) {
     let app = spawn_app(db).await;
     let (admin, _) = app.signed_in("acme", "al@acme.test", Role::Admin).await;
-    let (other, _) = app.signed_in("globex", "gus@globex.test", Role::Admin).await;
+    let (other, _) = app
+        .signed_in("globex", "gus@globex.test", Role::Admin)
+        .await;
     let tenant = tenant_of(&admin).await;
     let other_tenant = tenant_of(&other).await;
     assert_eq!(
@@ -184,7 +189,11 @@ async fn the_hub_is_served_again_until_something_it_shows_changes(db: Db) {
     let first = hub(&admin).await;
     assert_eq!(outcome(&app, "stored").await, 1);
     let again = hub(&admin).await;
-    assert_eq!(outcome(&app, "hit").await, 1, "the second request is served kept");
+    assert_eq!(
+        outcome(&app, "hit").await,
+        1,
+        "the second request is served kept"
+    );
     assert_eq!(first, again, "the kept page is the rendered page");
     assert!(stat(&first, "active").contains(">1<"));
 
@@ -199,7 +208,11 @@ async fn the_hub_is_served_again_until_something_it_shows_changes(db: Db) {
     active.update(&app.db).await.unwrap();
     let html = hub(&admin).await;
     assert_eq!(outcome(&app, "stale").await, 1);
-    assert!(stat(&html, "active").contains(">0<"), "{}", stat(&html, "active"));
+    assert!(
+        stat(&html, "active").contains(">0<"),
+        "{}",
+        stat(&html, "active")
+    );
     assert!(html.contains(r#"data-status="paused""#));
 
     // A failed run shows in the stats at once.
@@ -209,7 +222,11 @@ async fn the_hub_is_served_again_until_something_it_shows_changes(db: Db) {
         .await
         .unwrap();
     let html = hub(&admin).await;
-    assert!(stat(&html, "failed").contains(">1<"), "{}", stat(&html, "failed"));
+    assert!(
+        stat(&html, "failed").contains(">1<"),
+        "{}",
+        stat(&html, "failed")
+    );
 
     // So does "Notify me", set through the hub's own server function.
     let on = admin
@@ -240,7 +257,10 @@ async fn kept_pages_belong_to_one_principal(db: Db) {
     hub(&admin).await;
     let member_html = hub(&member).await;
     assert!(admin_html.contains(">Disconnect<"));
-    assert!(!member_html.contains(">Disconnect<"), "the member's own page");
+    assert!(
+        !member_html.contains(">Disconnect<"),
+        "the member's own page"
+    );
 
     // The member becomes an admin: the next page is rendered for the new role.
     let row = user::Entity::find_by_id(member_id)
@@ -252,7 +272,10 @@ async fn kept_pages_belong_to_one_principal(db: Db) {
     active.role = Set("admin".into());
     active.update(&app.db).await.unwrap();
     let promoted = hub(&member).await;
-    assert!(promoted.contains(">Disconnect<"), "admin actions after promotion");
+    assert!(
+        promoted.contains(">Disconnect<"),
+        "admin actions after promotion"
+    );
 
     // Deactivated: signed out at once, kept page or not.
     let row = user::Entity::find_by_id(member_id)
@@ -279,7 +302,10 @@ async fn the_settings_modal_is_never_kept(db: Db) {
     for _ in 0..2 {
         let response = admin.get(&format!("/integrations/{id}")).await;
         assert_eq!(response.status(), 200);
-        assert!(response.headers().get(app::api::page_cache::HEADER).is_none());
+        assert!(response
+            .headers()
+            .get(app::api::page_cache::HEADER)
+            .is_none());
     }
     assert_eq!(outcome(&app, "stored").await, 0);
     assert_eq!(outcome(&app, "hit").await, 0);
@@ -296,7 +322,11 @@ async fn a_kept_page_ends_when_its_time_texts_move(db: Db) {
     run.insert(&app.db).await.unwrap();
 
     let html = hub(&admin).await;
-    assert!(stat(&html, "last-sync").contains("just now"), "{}", stat(&html, "last-sync"));
+    assert!(
+        stat(&html, "last-sync").contains("just now"),
+        "{}",
+        stat(&html, "last-sync")
+    );
     tokio::time::sleep(std::time::Duration::from_millis(5_500)).await;
     let html = hub(&admin).await;
     assert!(
@@ -304,5 +334,9 @@ async fn a_kept_page_ends_when_its_time_texts_move(db: Db) {
         "{}",
         stat(&html, "last-sync")
     );
-    assert_eq!(outcome(&app, "stale").await, 1, "re-rendered because time moved");
+    assert_eq!(
+        outcome(&app, "stale").await,
+        1,
+        "re-rendered because time moved"
+    );
 }
