@@ -11,7 +11,7 @@ use app::domain::AppError;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
 use crate::db::entities::{tenant, user};
@@ -34,8 +34,7 @@ pub async fn create_first_owner(
     db: &DatabaseConnection,
     account: NewAccount,
 ) -> Result<i64, AppError> {
-    let txn = db
-        .begin()
+    let txn = crate::db::begin_write(db)
         .await
         .map_err(|e| internal("starting the setup transaction", &e))?;
     if txn.get_database_backend() == DatabaseBackend::Postgres {
@@ -64,8 +63,7 @@ pub async fn create_account(
     db: &DatabaseConnection,
     account: NewAccount,
 ) -> Result<(i64, bool), AppError> {
-    let txn = db
-        .begin()
+    let txn = crate::db::begin_write(db)
         .await
         .map_err(|e| internal("starting a transaction", &e))?;
     let existing = tenant::Entity::find()

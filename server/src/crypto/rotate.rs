@@ -4,7 +4,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    Set,
 };
 
 use super::{CryptoError, Keyring, Subject};
@@ -47,7 +47,7 @@ pub async fn rotate_tenant(
     keyring: &Keyring,
     tenant_id: i64,
 ) -> Result<u64, RotateError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut changed = 0;
 
     for row in integration::Entity::find()

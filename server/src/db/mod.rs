@@ -13,7 +13,10 @@ use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sea_orm::{DatabaseBackend, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+use sea_orm::{
+    DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    SqlxPostgresConnector, SqlxSqliteConnector, TransactionOptions, TransactionTrait,
+};
 
 use crate::config::DatabaseTarget;
 
@@ -93,6 +96,25 @@ fn ensure_writable_dir(dir: &Path) -> Result<(), String> {
     std::fs::write(&probe, b"ok").map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// Starts a transaction that will write; every transaction of the hub
+/// starts here. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`, waiting up to the busy timeout): a deferred transaction that
+/// reads and then writes fails at its first write, without waiting, when
+/// another connection committed in between (`SQLITE_BUSY` on a stale
+/// snapshot) — which a job heartbeat on another connection makes likely.
+/// PostgreSQL has no such mode and ignores it.
+#[allow(clippy::disallowed_methods)] // the one place that begins transactions
+pub async fn begin_write<C>(db: &C) -> Result<DatabaseTransaction, DbErr>
+where
+    C: TransactionTrait<Transaction = DatabaseTransaction>,
+{
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {

@@ -17,7 +17,6 @@ use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 
 use super::{form, stats};
@@ -361,9 +360,7 @@ impl IntegrationsPort for IntegrationsService {
                 IntegrationStatus::Pending | IntegrationStatus::Error | IntegrationStatus::Inactive
             )
             || matches!(provider.auth, Auth::None) && before == IntegrationStatus::Pending;
-        let txn = self
-            .db
-            .begin()
+        let txn = crate::db::begin_write(&self.db)
             .await
             .map_err(|e| internal("starting a transaction", &e))?;
         let mut active: integration::ActiveModel = row.clone().into();
@@ -608,9 +605,7 @@ impl IntegrationsPort for IntegrationsService {
         let provider = self.provider(&row.provider)?;
         let revoked = self.oauth.revoke(&row).await;
         let now = Utc::now();
-        let txn = self
-            .db
-            .begin()
+        let txn = crate::db::begin_write(&self.db)
             .await
             .map_err(|e| internal("starting a transaction", &e))?;
         let mut active: integration::ActiveModel = row.clone().into();
@@ -710,9 +705,7 @@ impl IntegrationsPort for IntegrationsService {
             )));
         }
         let scope = Tenant(by.tenant_id);
-        let txn = self
-            .db
-            .begin()
+        let txn = crate::db::begin_write(&self.db)
             .await
             .map_err(|e| internal("starting a transaction", &e))?;
         scope

@@ -14,10 +14,7 @@ use std::sync::{Arc, Mutex};
 use app::domain::AppError;
 use chrono::{Duration, Utc};
 use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier, Scope};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
 pub use client::{AppSource, OAuthApp};
@@ -398,7 +395,9 @@ impl OAuthService {
             .seal(&self.keyring, crate::integrations::credentials_subject(row))
             .map_err(|_| failure())?;
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(|_| failure())?;
+        let txn = crate::db::begin_write(&self.db)
+            .await
+            .map_err(|_| failure())?;
         let mut active: integration::ActiveModel = row.clone().into();
         active.credentials = Set(Some(sealed));
         active.status = Set("active".into());

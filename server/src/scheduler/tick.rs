@@ -16,7 +16,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use tokio::sync::watch;
 
@@ -99,7 +98,7 @@ impl Scheduler {
                 .or_default()
                 .push(row.id);
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut claimed = Vec::new();
         for ((slot, schedule), mut ids) in groups {
             ids.sort_unstable();

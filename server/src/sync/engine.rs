@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::Value;
 
 use super::fetch::{ApiSession, FetchError, RetryPolicy};
@@ -177,7 +177,9 @@ impl SyncHandler {
             .as_deref()
             .and_then(PageRequest::from_text)
             .unwrap_or(PageRequest::First);
-        if run.direction == "push" && !matches!(request, PageRequest::Push { .. }) {
+        if run.direction == "push"
+            && !matches!(request, PageRequest::Push { .. } | PageRequest::Done)
+        {
             request = PageRequest::Push { after: 0 };
         }
         let mut counts = Counts {
@@ -198,8 +200,10 @@ impl SyncHandler {
         };
 
         loop {
-            if matches!(request, PageRequest::Push { .. }) {
-                break;
+            match request {
+                PageRequest::Push { .. } => break,
+                PageRequest::Done => return Ok(counts),
+                _ => {}
             }
             if lease.should_stop() {
                 return Err(Stop::Job(JobError::Interrupted));
@@ -260,7 +264,7 @@ impl SyncHandler {
                 self.log(run, Level::Warning, "sync.retry", note).await;
             }
             let records = records_of(&page.body, resource);
-            // After the last page a two-way run goes on to push.
+            // After the last page a two-way run goes on to push; a pull is done.
             let next = pager::next(
                 &api.pagination,
                 &request,
@@ -268,13 +272,14 @@ impl SyncHandler {
                 &page.headers,
                 records.len(),
             )
-            .or_else(|| push.map(|_| PageRequest::Push { after: 0 }));
+            .or_else(|| push.map(|_| PageRequest::Push { after: 0 }))
+            .unwrap_or(PageRequest::Done);
 
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin_write(&self.db).await?;
             let (page_counts, problems) = store::store_page(&txn, &target, &records).await?;
             counts += page_counts;
             pages += 1;
-            runs::save_progress(&txn, run.id, &counts, pages, next.clone()).await?;
+            runs::save_progress(&txn, run.id, &counts, pages, Some(next.clone())).await?;
             for problem in problems.iter().take(5) {
                 Entry::integration(
                     run.tenant_id,
@@ -292,11 +297,7 @@ impl SyncHandler {
                 return Err(Stop::Job(JobError::Interrupted));
             }
             txn.commit().await?;
-
-            match next {
-                Some(next) => request = next,
-                None => return Ok(counts),
-            }
+            request = next;
         }
         let (Some(push), PageRequest::Push { after }) = (push, request) else {
             return Ok(counts);

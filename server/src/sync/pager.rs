@@ -34,6 +34,9 @@ pub enum PageRequest {
     Push {
         after: i64,
     },
+    /// Every page is stored; only finishing the run is left. A run resumed
+    /// from here ends with the counters it saved, without pulling again.
+    Done,
 }
 
 impl PageRequest {

@@ -21,7 +21,7 @@ use chrono::Utc;
 use reqwest::Method;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde_json::{json, Value};
 
@@ -519,7 +519,7 @@ impl Pusher<'_> {
         after: i64,
         problems: &[(Level, &str, String)],
     ) -> Result<(), Stop> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(self.db).await?;
         if let Some((contact_id, id, copy)) = contact_link {
             link(&txn, self.run, &self.resource.key, contact_id, &id, copy).await?;
         }

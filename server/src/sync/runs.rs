@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -216,7 +216,7 @@ pub async fn start(
     provider: &Provider,
     trigger: &str,
 ) -> Result<Vec<sync_run::Model>, StartError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let runs = create_runs(&txn, row, provider, trigger).await?;
     txn.commit().await?;
     queue.wake();
@@ -303,7 +303,7 @@ pub async fn mark_running(
     row: &integration::Model,
 ) -> Result<bool, DbErr> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut update = sync_run::Entity::update_many()
         .col_expr(sync_run::Column::Status, Expr::value(RUNNING))
         .col_expr(sync_run::Column::UpdatedAt, Expr::value(now));
@@ -346,7 +346,7 @@ pub async fn last_success_start(
 /// Ends the run: its status and counters, the integration's status, and the log, together.
 pub async fn finish(db: &DatabaseConnection, run_id: i64, end: End) -> Result<(), DbErr> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     #[allow(clippy::disallowed_methods)] // the engine's own run
     let Some(run) = sync_run::Entity::find_by_id(run_id).one(&txn).await?
     else {

@@ -268,7 +268,7 @@ impl SyncPort for SyncService {
             return Err(AppError::Validation(errors));
         }
         let now = Utc::now();
-        let txn = sea_orm::TransactionTrait::begin(&self.db)
+        let txn = crate::db::begin_write(&self.db)
             .await
             .map_err(|e| internal("starting a transaction", &e))?;
         Tenant(by.tenant_id)

@@ -29,6 +29,7 @@ on_both_databases!(
     a_persistent_failure_fails_the_run_and_the_integration,
     cancelling_stops_at_a_page_boundary,
     a_crashed_workers_run_resumes_from_its_last_page,
+    a_run_stored_to_its_last_page_finishes_without_pulling_again,
     the_contacts_page_lists_synced_contacts_with_their_sources,
     a_field_mapping_change_applies_to_the_next_sync,
 );
@@ -408,6 +409,47 @@ async fn a_crashed_workers_run_resumes_from_its_last_page(db: Db) {
         .await
         .unwrap();
     assert_eq!(stored, 1500);
+}
+
+/// The worker stored the last page, then could not mark the run finished
+/// (it died, or the database refused the write): the job runs again and
+/// must finish the run with what it stored, not pull everything a second time.
+async fn a_run_stored_to_its_last_page_finishes_without_pulling_again(db: Db) {
+    use server::jobs::{NewJob, Queue};
+    use server::sync::pager::PageRequest;
+    let app = spawn_app_with(db, &[("HUB_SANDBOX_RECORDS", "120")]).await;
+    let (admin, _) = app.signed_in("acme", "al@acme.test", Role::Admin).await;
+    let id = connect_any(&app, &admin, "stripe").await;
+    let done = finished(&app, sync_now(&admin, id).await).await;
+    assert_eq!(done.status, "completed");
+    assert_eq!(done.records_processed, 120);
+
+    // Back to the moment after the last page's commit.
+    let mut active: sync_run::ActiveModel = done.clone().into();
+    active.status = Set("running".into());
+    active.finished_at = Set(None);
+    active.cursor = Set(Some(PageRequest::Done.to_text()));
+    active.update(&app.db).await.unwrap();
+    Queue::enqueue(
+        &app.db,
+        NewJob::now(
+            Some(done.tenant_id),
+            server::sync::SYNC_JOB,
+            serde_json::json!({ "run_id": done.id }),
+        ),
+    )
+    .await
+    .unwrap();
+    app.state.queue.wake();
+
+    let again = finished(&app, done.id).await;
+    assert_eq!(again.status, "completed", "{again:?}");
+    assert_eq!(again.records_processed, 120, "no record counted twice");
+    assert_eq!(again.records_created, 120);
+    assert_eq!(
+        again.pages_fetched, done.pages_fetched,
+        "no page fetched again"
+    );
 }
 
 async fn the_contacts_page_lists_synced_contacts_with_their_sources(db: Db) {
