@@ -5,7 +5,7 @@
 //! records changed, as a fraction of the full sync's time. On SQLite, and on
 //! PostgreSQL when the local server answers.
 //!
-//!     cargo bench -p server --bench sync_throughput [-- --records 100000]
+//!     cargo bench -p server --bench sync_throughput [-- --records 100000] [--only sqlite|postgres]
 
 mod support;
 
@@ -241,14 +241,24 @@ async fn main() {
     );
     println!("| database | fetch only | full sync | sync ÷ fetch throughput | memory growth | incremental (1% changed) | incremental ÷ full |");
     println!("|---|---|---|---|---|---|---|");
-    let mut results = vec![measure("SQLite", records, None).await];
-    row(&results[0], records);
-    match fresh_postgres("hub_bench_sync").await {
-        Some(url) => {
-            results.push(measure("PostgreSQL", records, Some(url)).await);
-            row(&results[1], records);
+    // `--only sqlite` or `--only postgres` measures one database.
+    let only = std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .unwrap_or_default();
+    let mut results = Vec::new();
+    if only != "postgres" {
+        results.push(measure("SQLite", records, None).await);
+        row(results.last().unwrap(), records);
+    }
+    if only != "sqlite" {
+        match fresh_postgres("hub_bench_sync").await {
+            Some(url) => {
+                results.push(measure("PostgreSQL", records, Some(url)).await);
+                row(results.last().unwrap(), records);
+            }
+            None => println!("(PostgreSQL did not answer; measured on SQLite only)"),
         }
-        None => println!("(PostgreSQL did not answer; measured on SQLite only)"),
     }
     contacts_table(&results, records);
 }
