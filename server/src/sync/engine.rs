@@ -1,24 +1,21 @@
 //! The sync engine: the handler of `sync` jobs. A run pulls its resource
-//! page by page through the provider's API, stores each page and saves the
-//! cursor in one transaction that also proves the worker still holds the
-//! job (so a crash loses at most one page and a resumed run continues from
-//! the saved cursor), checks for cancellation between pages, and ends with
-//! counters, a status and activity-log lines.
+//! page by page (`pull`), pushes the hub's contacts (`push`) or both, and
+//! ends with counters, a status and activity-log lines.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::Value;
 
-use super::fetch::{ApiSession, FetchError, RetryPolicy};
+use super::fetch::{ApiSession, RetryPolicy};
 use super::mapping::Mapping;
-use super::pager::{self, PageRequest};
-use super::store::{self, Counts, Target};
-use super::{path, runs};
+use super::pager::PageRequest;
+use super::pull::{Pulled, Puller};
+use super::runs;
+use super::store::{Counts, Target};
 use crate::activity::{Entry, Level};
-use crate::catalog::{fill, Auth, Catalog, Provider, Resource, SinceFormat};
+use crate::catalog::{Auth, Catalog, Provider};
 use crate::connections::Credentials;
 use crate::crypto::Keyring;
 use crate::db::entities::{integration, sync_run};
@@ -182,124 +179,39 @@ impl SyncHandler {
         {
             request = PageRequest::Push { after: 0 };
         }
-        let mut counts = Counts {
+        let counts = Counts {
             processed: run.records_processed,
             created: run.records_created,
             updated: run.records_updated,
             unchanged: run.records_unchanged,
             failed: run.records_failed,
         };
-        let mut pages = run.pages_fetched;
-        let target = Target {
-            tenant_id: run.tenant_id,
-            integration_id: integration.id,
-            resource: &resource.key,
-            id_field: &resource.id_field,
-            updated_field: resource.updated_field.as_deref(),
-            mapping: &mapping,
+        let puller = Puller {
+            handler: self,
+            run,
+            provider,
+            api,
+            resource,
+            incremental,
+            target: Target {
+                tenant_id: run.tenant_id,
+                integration_id: integration.id,
+                resource: &resource.key,
+                id_field: &resource.id_field,
+                updated_field: resource.updated_field.as_deref(),
+                mapping: &mapping,
+            },
+            lease,
+            then_push: push.is_some(),
         };
-
-        loop {
-            match request {
-                PageRequest::Push { .. } => break,
-                PageRequest::Done => return Ok(counts),
-                _ => {}
-            }
-            if lease.should_stop() {
-                return Err(Stop::Job(JobError::Interrupted));
-            }
-            if runs::cancel_requested(&self.db, run.id).await? {
-                return Err(Stop::Cancelled);
-            }
-            let mut headers = BTreeMap::new();
-            let url = match &request {
-                PageRequest::Url { url } => {
-                    let base = session
-                        .client()
-                        .map_err(|e| Stop::Failed(e.to_string()))?
-                        .url("", &BTreeMap::new())
-                        .map_err(|e| Stop::Failed(e.to_string()))?;
-                    let resolved = pager::resolve(base.as_str().trim_end_matches('/'), url);
-                    url::Url::parse(&resolved).map_err(|_| {
-                        Stop::Failed(format!(
-                            "{} gave a next page address that is not a URL: {url}",
-                            provider.name
-                        ))
-                    })?
-                }
-                _ => {
-                    let mut query = resource.params.clone();
-                    if let Some((incremental, at)) = &incremental {
-                        let since = match incremental.since_format {
-                            SinceFormat::Rfc3339 => at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                            SinceFormat::Unix => at.timestamp().to_string(),
-                        };
-                        let values = BTreeMap::from([("since".to_string(), since)]);
-                        for (name, value) in &incremental.params {
-                            query.insert(name.clone(), fill(value, &values));
-                        }
-                        for (name, value) in &incremental.headers {
-                            headers.insert(name.clone(), fill(value, &values));
-                        }
-                    }
-                    query.extend(pager::query_for(&api.pagination, &request));
-                    session
-                        .client()
-                        .map_err(|e| Stop::Failed(e.to_string()))?
-                        .url(&resource.path, &query)
-                        .map_err(|e| Stop::Failed(e.to_string()))?
-                }
-            };
-            let page = match session.get(url, &headers).await {
-                Ok(page) => page,
-                Err(FetchError::RetryLater { message, after }) => {
-                    self.log(run, Level::Warning, "sync.waiting", message.clone())
-                        .await;
-                    return Err(Stop::Job(JobError::Retry { message, after }));
-                }
-                Err(FetchError::Reconnect(message)) => return Err(Stop::Failed(message)),
-                Err(err) => return Err(Stop::Failed(err.to_string())),
-            };
-            for note in session.notes.drain(..) {
-                self.log(run, Level::Warning, "sync.retry", note).await;
-            }
-            let records = records_of(&page.body, resource);
-            // After the last page a two-way run goes on to push; a pull is done.
-            let next = pager::next(
-                &api.pagination,
-                &request,
-                &page.body,
-                &page.headers,
-                records.len(),
-            )
-            .or_else(|| push.map(|_| PageRequest::Push { after: 0 }))
-            .unwrap_or(PageRequest::Done);
-
-            let txn = crate::db::begin_write(&self.db).await?;
-            let (page_counts, problems) = store::store_page(&txn, &target, &records).await?;
-            counts += page_counts;
-            pages += 1;
-            runs::save_progress(&txn, run.id, &counts, pages, Some(next.clone())).await?;
-            for problem in problems.iter().take(5) {
-                Entry::integration(
-                    run.tenant_id,
-                    integration.id,
-                    "sync.record_failed",
-                    problem.clone(),
-                )
-                .run(run.id)
-                .level(Level::Warning)
-                .write(&txn)
-                .await?;
-            }
-            if !lease.extend_in(&txn).await? {
-                // Another worker owns the job now: this page is not ours to commit.
-                return Err(Stop::Job(JobError::Interrupted));
-            }
-            txn.commit().await?;
-            request = next;
-        }
-        let (Some(push), PageRequest::Push { after }) = (push, request) else {
+        let Pulled {
+            counts,
+            pages,
+            next,
+        } = puller
+            .run(&mut session, request, counts, run.pages_fetched)
+            .await?;
+        let (Some(push), PageRequest::Push { after }) = (push, next) else {
             return Ok(counts);
         };
         let pusher = super::push::Pusher {
@@ -354,7 +266,13 @@ impl SyncHandler {
         ))
     }
 
-    async fn log(&self, run: &sync_run::Model, level: Level, event: &str, message: String) {
+    pub(super) async fn log(
+        &self,
+        run: &sync_run::Model,
+        level: Level,
+        event: &str,
+        message: String,
+    ) {
         let entry = Entry::integration(run.tenant_id, run.integration_id, event, message)
             .run(run.id)
             .level(level);
@@ -362,12 +280,4 @@ impl SyncHandler {
             tracing::warn!(error = %err, "could not write to the activity log");
         }
     }
-}
-
-/// The records of a page: the array at the resource's `records_path`.
-fn records_of(body: &Value, resource: &Resource) -> Vec<Value> {
-    path::get(body, &resource.records_path)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
 }

@@ -8,9 +8,11 @@ pub mod fetch;
 pub mod mapping;
 pub mod pager;
 pub mod path;
+mod pull;
 pub mod push;
 pub mod runs;
 pub mod service;
+mod statistics;
 pub mod store;
 
 pub use engine::SyncHandler;

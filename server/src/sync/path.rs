@@ -86,6 +86,27 @@ pub fn get<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
     Some(current)
 }
 
+/// Takes the value at `path` out of `value`, leaving `null` in its place.
+pub fn take(value: &mut Value, path: &str) -> Option<Value> {
+    let mut current = value;
+    for segment in segments(path) {
+        current = match segment {
+            Segment::Key(key) => current.get_mut(key)?,
+            Segment::Index(index) => {
+                let items = current.as_array_mut()?;
+                let at = index_in(items.len(), index)?;
+                &mut items[at]
+            }
+            Segment::Select { key, path, value } => current
+                .get_mut(key)?
+                .as_array_mut()?
+                .iter_mut()
+                .find(|item| get(item, path).and_then(text).as_deref() == Some(value))?,
+        };
+    }
+    Some(current.take())
+}
+
 /// A scalar as text (strings as they are, numbers and booleans printed);
 /// `None` for null, objects, arrays and empty strings.
 pub fn text(value: &Value) -> Option<String> {
@@ -180,6 +201,17 @@ fn empty_for(rest: &[Segment<'_>]) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn takes_a_value_out_leaving_null() {
+        let mut page = json!({"data": [{"id": 1}, {"id": 2}], "has_more": true});
+        assert_eq!(take(&mut page, "data"), Some(json!([{"id": 1}, {"id": 2}])));
+        assert_eq!(page, json!({"data": null, "has_more": true}));
+        assert_eq!(take(&mut page, "missing.path"), None);
+        let mut list = json!([{"id": 1}]);
+        assert_eq!(take(&mut list, ""), Some(json!([{"id": 1}])));
+        assert_eq!(list, Value::Null);
+    }
 
     #[test]
     fn reads_keys_indexes_and_selections() {

@@ -535,7 +535,8 @@ impl Pusher<'_> {
             .write(&txn)
             .await?;
         }
-        runs::save_progress(
+        // Cancelling is checked before each batch of contacts.
+        let _cancel_asked = runs::save_progress(
             &txn,
             self.run.id,
             counts,

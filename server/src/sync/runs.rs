@@ -251,16 +251,17 @@ pub async fn cancel(db: &DatabaseConnection, run: &sync_run::Model) -> Result<()
     Ok(())
 }
 
-/// Saves a run's counters and position (inside the caller's page transaction).
+/// Saves a run's counters and position (inside the caller's page
+/// transaction); `true` when someone asked to cancel the run meanwhile.
 pub async fn save_progress<C: sea_orm::ConnectionTrait>(
     db: &C,
     run_id: i64,
     counts: &super::store::Counts,
     pages: i32,
     cursor: Option<super::pager::PageRequest>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     use sea_orm::sea_query::Expr;
-    sync_run::Entity::update_many()
+    let saved = sync_run::Entity::update_many()
         .col_expr(
             sync_run::Column::RecordsProcessed,
             Expr::value(counts.processed),
@@ -285,9 +286,10 @@ pub async fn save_progress<C: sea_orm::ConnectionTrait>(
         )
         .col_expr(sync_run::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(sync_run::Column::Id.eq(run_id))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(())
+    // A run that is gone counts as cancelled.
+    Ok(saved.first().is_none_or(|run| run.cancel_requested))
 }
 
 pub async fn cancel_requested(db: &DatabaseConnection, run_id: i64) -> Result<bool, DbErr> {

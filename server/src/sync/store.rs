@@ -10,8 +10,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Set,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -79,29 +81,70 @@ pub fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
-struct Incoming<'r> {
+struct Incoming {
     external_id: String,
-    record: &'r Value,
+    record: Value,
     hash: String,
     mapped: Mapped,
+    remote_updated_at: Option<DateTime<Utc>>,
     existing: Option<(i64, Option<i64>)>,
+}
+
+/// What is known of a stored record: its row, content hash and contact.
+struct Known {
+    id: i64,
+    hash: String,
+    contact_id: Option<i64>,
+}
+
+/// The stored records of `external_ids` (only what comparing needs, not their data).
+async fn known_records<C: ConnectionTrait>(
+    db: &C,
+    target: &Target<'_>,
+    external_ids: Vec<String>,
+) -> Result<HashMap<String, Known>, DbErr> {
+    let rows: Vec<(i64, String, String, Option<i64>)> = integration_data::Entity::find()
+        .select_only()
+        .column(integration_data::Column::Id)
+        .column(integration_data::Column::ExternalId)
+        .column(integration_data::Column::ContentHash)
+        .column(integration_data::Column::ContactId)
+        .filter(integration_data::Column::IntegrationId.eq(target.integration_id))
+        .filter(integration_data::Column::Resource.eq(target.resource))
+        .filter(integration_data::Column::ExternalId.is_in(external_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, external_id, hash, contact_id)| {
+            (
+                external_id,
+                Known {
+                    id,
+                    hash,
+                    contact_id,
+                },
+            )
+        })
+        .collect())
 }
 
 /// Stores `records`; returns the counts and a line for each record that could not be stored.
 pub async fn store_page<C: ConnectionTrait>(
     db: &C,
     target: &Target<'_>,
-    records: &[Value],
+    records: Vec<Value>,
 ) -> Result<(Counts, Vec<String>), DbErr> {
     let mut counts = Counts::default();
     let mut problems = Vec::new();
     let now = Utc::now();
 
     // The page's records by external id (a provider repeating one keeps the last).
-    let mut by_id: BTreeMap<String, &Value> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, Value> = BTreeMap::new();
     for record in records {
         counts.processed += 1;
-        match path::get_text(record, target.id_field) {
+        match path::get_text(&record, target.id_field) {
             Some(id) => {
                 if by_id.insert(id, record).is_some() {
                     counts.unchanged += 1;
@@ -117,26 +160,21 @@ pub async fn store_page<C: ConnectionTrait>(
         return Ok((counts, problems));
     }
 
-    let existing: HashMap<String, integration_data::Model> = integration_data::Entity::find()
-        .filter(integration_data::Column::IntegrationId.eq(target.integration_id))
-        .filter(integration_data::Column::Resource.eq(target.resource))
-        .filter(integration_data::Column::ExternalId.is_in(by_id.keys().cloned()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.external_id.clone(), row))
-        .collect();
-
+    let known = known_records(db, target, by_id.keys().cloned().collect()).await?;
     let mut incoming = Vec::new();
     for (external_id, record) in by_id {
-        let hash = content_hash(record);
-        let before = existing.get(&external_id);
-        if before.is_some_and(|row| row.content_hash == hash) {
+        let hash = content_hash(&record);
+        let before = known.get(&external_id);
+        if before.is_some_and(|row| row.hash == hash) {
             counts.unchanged += 1;
             continue;
         }
         incoming.push(Incoming {
-            mapped: target.mapping.apply(record),
+            mapped: target.mapping.apply(&record),
+            remote_updated_at: target
+                .updated_field
+                .and_then(|f| path::get(&record, f))
+                .and_then(parse_time),
             existing: before.map(|row| (row.id, row.contact_id)),
             external_id,
             record,
@@ -149,50 +187,50 @@ pub async fn store_page<C: ConnectionTrait>(
 
     let contact_ids = upsert_contacts(db, target.tenant_id, &incoming, now).await?;
 
-    let mut new_rows = Vec::new();
-    for (item, contact_id) in incoming.iter().zip(contact_ids) {
-        let remote_updated_at = target
-            .updated_field
-            .and_then(|f| path::get(item.record, f))
-            .and_then(parse_time);
-        match item.existing {
-            Some((row_id, _)) => {
-                integration_data::ActiveModel {
-                    id: Set(row_id),
-                    content_hash: Set(item.hash.clone()),
-                    data: Set(item.record.clone()),
-                    contact_id: Set(contact_id),
-                    remote_updated_at: Set(remote_updated_at),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .update(db)
-                .await?;
+    // New and changed records in one statement: a new one is inserted, a
+    // changed one (its key taken) gets its new data, hash and contact.
+    let rows: Vec<integration_data::ActiveModel> = incoming
+        .into_iter()
+        .zip(contact_ids)
+        .map(|(item, contact_id)| {
+            if item.existing.is_some() {
                 counts.updated += 1;
-            }
-            None => {
-                new_rows.push(integration_data::ActiveModel {
-                    tenant_id: Set(target.tenant_id),
-                    integration_id: Set(target.integration_id),
-                    resource: Set(target.resource.to_string()),
-                    external_id: Set(item.external_id.clone()),
-                    content_hash: Set(item.hash.clone()),
-                    data: Set(item.record.clone()),
-                    contact_id: Set(contact_id),
-                    remote_updated_at: Set(remote_updated_at),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                });
+            } else {
                 counts.created += 1;
             }
-        }
-    }
-    if !new_rows.is_empty() {
-        integration_data::Entity::insert_many(new_rows)
-            .exec(db)
-            .await?;
-    }
+            integration_data::ActiveModel {
+                tenant_id: Set(target.tenant_id),
+                integration_id: Set(target.integration_id),
+                resource: Set(target.resource.to_string()),
+                external_id: Set(item.external_id),
+                content_hash: Set(item.hash),
+                data: Set(item.record),
+                contact_id: Set(contact_id),
+                remote_updated_at: Set(item.remote_updated_at),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    integration_data::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                integration_data::Column::IntegrationId,
+                integration_data::Column::Resource,
+                integration_data::Column::ExternalId,
+            ])
+            .update_columns([
+                integration_data::Column::ContentHash,
+                integration_data::Column::Data,
+                integration_data::Column::ContactId,
+                integration_data::Column::RemoteUpdatedAt,
+                integration_data::Column::UpdatedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok((counts, problems))
 }
 
@@ -200,7 +238,7 @@ pub async fn store_page<C: ConnectionTrait>(
 async fn upsert_contacts<C: ConnectionTrait>(
     db: &C,
     tenant_id: i64,
-    incoming: &[Incoming<'_>],
+    incoming: &[Incoming],
     now: DateTime<Utc>,
 ) -> Result<Vec<Option<i64>>, DbErr> {
     let emails: Vec<String> = incoming
