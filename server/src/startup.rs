@@ -65,6 +65,8 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub db: DatabaseConnection,
+    /// Where the sync engine stores pages (`db::sync_connection`).
+    pub sync_db: DatabaseConnection,
     pub metrics: HttpMetrics,
     pub backend: Backend,
     pub auth: AuthState,
@@ -105,6 +107,7 @@ impl Application {
     pub async fn build(mut config: Config) -> Result<Self, StartupError> {
         let db = db::connect(&config.database).await?;
         db::migrate(&db).await?;
+        let sync_db = db::sync_connection(&config.database, &db).await?;
         let listener =
             TcpListener::bind(config.site_addr)
                 .await
@@ -120,7 +123,7 @@ impl Application {
                 config.set_public_url(url, true);
             }
         }
-        let state = build_state(config, db)?;
+        let state = build_state(config, db, sync_db)?;
         let router = router(state.clone());
         Ok(Self {
             listener,
@@ -190,7 +193,7 @@ impl AppState {
 
     pub fn sync_handler(&self) -> SyncHandler {
         SyncHandler {
-            db: self.db.clone(),
+            db: self.sync_db.clone(),
             catalog: self.catalog.clone(),
             keyring: self.keyring.clone(),
             http: connections::http_client(),
@@ -224,7 +227,11 @@ pub fn load_catalog(config: &Config) -> Result<Catalog, crate::catalog::CatalogE
     catalog.with_overrides(|name| config.provider_setting(name))
 }
 
-fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, StartupError> {
+fn build_state(
+    config: Config,
+    db: DatabaseConnection,
+    sync_db: DatabaseConnection,
+) -> Result<AppState, StartupError> {
     let catalog = Arc::new(load_catalog(&config)?);
     let (master_key, source) = crypto::load_or_generate(&config)?;
     if let crypto::MasterKeySource::Generated(path) = &source {
@@ -297,6 +304,7 @@ fn build_state(config: Config, db: DatabaseConnection) -> Result<AppState, Start
         leptos_options,
         config: Arc::new(config),
         db,
+        sync_db,
         backend,
         auth,
         catalog,

@@ -35,7 +35,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbSetupError> {
     match target {
-        DatabaseTarget::Sqlite { path } => connect_sqlite(path).await,
+        DatabaseTarget::Sqlite { path } => connect_sqlite(path, 8).await,
         DatabaseTarget::Postgres { url } => {
             let options =
                 PgConnectOptions::from_str(url.as_str()).map_err(|e| DbSetupError::Connect {
@@ -60,7 +60,23 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbSe
     }
 }
 
-async fn connect_sqlite(path: &Path) -> Result<DatabaseConnection, DbSetupError> {
+/// The connection of the sync engine's page transactions. On SQLite it is
+/// a connection of its own: a SQLite connection that finds the database
+/// changed by another one discards its whole page cache, so pages stored
+/// through a pool of eight would read the indexes back from the kernel
+/// almost every time, while through one connection they stay cached.
+/// PostgreSQL caches in the server, so there the main pool serves.
+pub async fn sync_connection(
+    target: &DatabaseTarget,
+    main: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbSetupError> {
+    match target {
+        DatabaseTarget::Sqlite { path } => connect_sqlite(path, 1).await,
+        DatabaseTarget::Postgres { .. } => Ok(main.clone()),
+    }
+}
+
+async fn connect_sqlite(path: &Path, connections: u32) -> Result<DatabaseConnection, DbSetupError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -81,9 +97,10 @@ async fn connect_sqlite(path: &Path) -> Result<DatabaseConnection, DbSetupError>
         .pragma("temp_store", "memory")
         // 16 MB of pages per connection instead of 2 MB: a sync's index
         // lookups stay out of the kernel's page cache.
-        .pragma("cache_size", "-16384");
+        .pragma("cache_size", "-16384")
+        .pragma("wal_autocheckpoint", "10000");
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(connections)
         .acquire_timeout(CONNECT_TIMEOUT)
         .connect_with(options)
         .await

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use super::engine::{Stop, SyncHandler};
@@ -73,15 +74,9 @@ impl Puller<'_> {
             let count = path::get(&body, &self.resource.records_path)
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
-            let next = pager::next(
-                &self.api.pagination,
-                &request,
-                &body,
-                &page.headers,
-                count,
-            )
-            .or_else(|| self.then_push.then_some(PageRequest::Push { after: 0 }))
-            .unwrap_or(PageRequest::Done);
+            let next = pager::next(&self.api.pagination, &request, &body, &page.headers, count)
+                .or_else(|| self.then_push.then_some(PageRequest::Push { after: 0 }))
+                .unwrap_or(PageRequest::Done);
             let records = match path::take(&mut body, &self.resource.records_path) {
                 Some(Value::Array(records)) => records,
                 _ => Vec::new(),
@@ -115,10 +110,20 @@ impl Puller<'_> {
         next: &PageRequest,
     ) -> Result<bool, Stop> {
         let txn = crate::db::begin_write(&self.handler.db).await?;
+        // The hub's PostgreSQL connections plan every execution afresh
+        // (db::connect); a page's statements are the same few each time and
+        // planning a hundred-row insert again and again cost more than running
+        // it, so they may use PostgreSQL's cached generic plans (which the
+        // statistics refresh below invalidates as the tables grow).
+        if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            txn.execute_unprepared("SET LOCAL plan_cache_mode = auto")
+                .await?;
+        }
         let (page_counts, problems) = store::store_page(&txn, &self.target, records).await?;
         let mut after = *counts;
         after += page_counts;
-        let cancel = runs::save_progress(&txn, self.run.id, &after, pages, Some(next.clone())).await?;
+        let cancel =
+            runs::save_progress(&txn, self.run.id, &after, pages, Some(next.clone())).await?;
         for problem in problems.iter().take(5) {
             Entry::integration(
                 self.run.tenant_id,
@@ -154,7 +159,11 @@ impl Puller<'_> {
 
     /// Fetches the page `request` names, with the resource's parameters and
     /// the incremental filter.
-    async fn fetch(&self, session: &mut ApiSession<'_>, request: &PageRequest) -> Result<Page, Stop> {
+    async fn fetch(
+        &self,
+        session: &mut ApiSession<'_>,
+        request: &PageRequest,
+    ) -> Result<Page, Stop> {
         let mut headers = BTreeMap::new();
         let client = session.client().map_err(|e| Stop::Failed(e.to_string()))?;
         let url = match request {

@@ -59,7 +59,9 @@ async fn refresh(db: &DatabaseConnection, written: i64) -> Result<(), DbErr> {
         let believed = db
             .query_one_raw(Statement::from_string(
                 DatabaseBackend::Postgres,
-                format!("SELECT reltuples::bigint AS n FROM pg_class WHERE oid = '{table}'::regclass"),
+                format!(
+                    "SELECT reltuples::bigint AS n FROM pg_class WHERE oid = '{table}'::regclass"
+                ),
             ))
             .await?
             .map(|row| row.try_get::<i64>("", "n"))

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect, Set,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -281,13 +281,16 @@ async fn upsert_contacts<C: ConnectionTrait>(
         }
     }
 
+    // Existing contacts the page changes, merged in memory and written in
+    // one statement at the end (a contact two records change is written once).
+    let mut changed: BTreeMap<i64, contact::Model> = BTreeMap::new();
     let mut ids = Vec::with_capacity(incoming.len());
     for item in incoming {
         let id = match item.mapped.get("email") {
             Some(email) => match by_email.get_mut(email) {
                 Some(found) => {
-                    if !fresh.contains_key(email) {
-                        merge(db, found, &item.mapped, now).await?;
+                    if !fresh.contains_key(email) && merge(found, &item.mapped, now) {
+                        changed.insert(found.id, found.clone());
                     }
                     Some(found.id)
                 }
@@ -296,19 +299,26 @@ async fn upsert_contacts<C: ConnectionTrait>(
             // No email: the contact this record made before, or a new one.
             None => {
                 let linked = match item.existing.and_then(|(_, c)| c) {
-                    Some(id) => {
-                        contact::Entity::find()
-                            .filter(contact::Column::TenantId.eq(tenant_id))
-                            .filter(contact::Column::Id.eq(id))
-                            .one(db)
-                            .await?
-                    }
+                    Some(id) => match changed.remove(&id) {
+                        Some(merged) => Some(merged),
+                        None => {
+                            contact::Entity::find()
+                                .filter(contact::Column::TenantId.eq(tenant_id))
+                                .filter(contact::Column::Id.eq(id))
+                                .one(db)
+                                .await?
+                        }
+                    },
                     None => None,
                 };
                 match linked {
                     Some(mut found) => {
-                        merge(db, &mut found, &item.mapped, now).await?;
-                        Some(found.id)
+                        let id = found.id;
+                        // Changed now, or by an earlier record of this page.
+                        if merge(&mut found, &item.mapped, now) || found.updated_at == now {
+                            changed.insert(id, found);
+                        }
+                        Some(id)
                     }
                     None if item.mapped.is_empty() => None,
                     None => Some(
@@ -321,6 +331,26 @@ async fn upsert_contacts<C: ConnectionTrait>(
             }
         };
         ids.push(id);
+    }
+    if !changed.is_empty() {
+        let rows = changed
+            .into_values()
+            .map(|contact| contact.into_active_model().reset_all());
+        contact::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(contact::Column::Id)
+                    .update_columns([
+                        contact::Column::FirstName,
+                        contact::Column::LastName,
+                        contact::Column::Phone,
+                        contact::Column::Company,
+                        contact::Column::JobTitle,
+                        contact::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(ids)
 }
@@ -342,43 +372,24 @@ fn new_contact(tenant_id: i64, mapped: &Mapped, now: DateTime<Utc>) -> contact::
     }
 }
 
-/// Writes the record's non-empty values over the contact's, when any differ.
-async fn merge<C: ConnectionTrait>(
-    db: &C,
-    contact: &mut contact::Model,
-    mapped: &Mapped,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+/// Writes the record's non-empty values over the contact's; `true` when any differed.
+fn merge(contact: &mut contact::Model, mapped: &Mapped, now: DateTime<Utc>) -> bool {
     let mut changed = false;
-    {
-        let mut take = |slot: &mut Option<String>, name: &str| {
-            if let Some(value) = mapped.get(name) {
-                if slot.as_deref() != Some(value.as_str()) {
-                    *slot = Some(value.clone());
-                    changed = true;
-                }
+    let mut take = |slot: &mut Option<String>, name: &str| {
+        if let Some(value) = mapped.get(name) {
+            if slot.as_deref() != Some(value.as_str()) {
+                *slot = Some(value.clone());
+                changed = true;
             }
-        };
-        take(&mut contact.first_name, "first_name");
-        take(&mut contact.last_name, "last_name");
-        take(&mut contact.phone, "phone");
-        take(&mut contact.company, "company");
-        take(&mut contact.job_title, "job_title");
-    }
+        }
+    };
+    take(&mut contact.first_name, "first_name");
+    take(&mut contact.last_name, "last_name");
+    take(&mut contact.phone, "phone");
+    take(&mut contact.company, "company");
+    take(&mut contact.job_title, "job_title");
     if changed {
         contact.updated_at = now;
-        contact::ActiveModel {
-            id: Set(contact.id),
-            first_name: Set(contact.first_name.clone()),
-            last_name: Set(contact.last_name.clone()),
-            phone: Set(contact.phone.clone()),
-            company: Set(contact.company.clone()),
-            job_title: Set(contact.job_title.clone()),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .update(db)
-        .await?;
     }
-    Ok(())
+    changed
 }

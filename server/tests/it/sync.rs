@@ -179,7 +179,23 @@ async fn incremental_runs_touch_only_changed_records(db: Db) {
             "{provider}: only the changed records came"
         );
         assert_eq!(incremental.records_updated, 3, "{provider}");
-        let _ = changed;
+        // The changed values reached the contacts (a changed record's phone
+        // moves with its revision).
+        for index in changed {
+            let email = server::sandbox::data::person(index, 0).email;
+            let now = sandbox.person_by_email(provider, &email).unwrap();
+            let contact = contact::Entity::find()
+                .filter(contact::Column::Email.eq(email.clone()))
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                contact.phone.as_deref(),
+                now.get("phone").map(String::as_str),
+                "{provider} {email}"
+            );
+        }
     }
 }
 
