@@ -104,6 +104,35 @@ test("an admin cancels a running full sync at a page boundary", async ({ page })
   await expect(run.locator(".log")).toContainText("cancelled");
 });
 
+test("the Sync tab explains each direction and offers push only where the provider can receive", async ({ page }) => {
+  const card = await hubspotConnected(page);
+  await card.getByRole("link", { name: "Settings of HubSpot" }).click();
+  await page.getByRole("tab", { name: "Sync", exact: true }).click();
+  const direction = page.getByLabel("Direction");
+  const hint = page.locator("#sync-direction-hint");
+  await expect(direction.locator("option[value=push]")).toBeEnabled();
+  await direction.selectOption("bidirectional");
+  await expect(hint).toContainText("Pulls first (the provider's non-empty values win)");
+  await direction.selectOption("push");
+  await expect(hint).toContainText("A person the provider already has, by email, is updated");
+  await direction.selectOption("pull");
+  await expect(hint).toContainText("Brings the provider's records into the hub's contacts.");
+  await page.getByRole("button", { name: "Close settings" }).click();
+
+  // Typeform only sends responses: push and both ways cannot be chosen.
+  const typeform = page.getByTestId("card-typeform");
+  if ((await typeform.getAttribute("data-status")) === "inactive") {
+    await page.getByTestId("connect-typeform").click();
+    await page.getByRole("button", { name: "Allow" }).click();
+    await waitForHydration(page);
+  }
+  await typeform.getByRole("link", { name: "Settings of Typeform" }).click();
+  await page.getByRole("tab", { name: "Sync", exact: true }).click();
+  await expect(direction.locator("option[value=push]")).toBeDisabled();
+  await expect(direction.locator("option[value=bidirectional]")).toBeDisabled();
+  await expect(hint).toHaveText("Typeform only sends contacts; the hub cannot write to it.");
+});
+
 test("the contacts pages and the sync tabs have no serious accessibility violations", async ({ page }) => {
   await signIn(page, OWNER);
   await page.goto("/contacts");
