@@ -35,7 +35,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbSetupError> {
     match target {
-        DatabaseTarget::Sqlite { path } => connect_sqlite(path, 8).await,
+        // Four connections: SQLite runs each on a thread of its own, and on a
+        // small machine eight of them cost more in thread switches (measured
+        // on the hub page) than they gain in concurrent reads.
+        DatabaseTarget::Sqlite { path } => connect_sqlite(path, 4).await,
         DatabaseTarget::Postgres { url } => {
             let options =
                 PgConnectOptions::from_str(url.as_str()).map_err(|e| DbSetupError::Connect {
