@@ -150,6 +150,7 @@ impl Application {
         let housekeeping = tokio::spawn(crate::housekeeping::run(DbSessionStore::new(
             self.state.db.clone(),
         )));
+        let checkpoints = tokio::spawn(db::checkpoint::run(self.state.db.clone()));
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let mut background = self.state.workers().spawn(stopping.clone());
         background.push(tokio::spawn(self.state.scheduler().run(stopping)));
@@ -161,6 +162,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         housekeeping.abort();
+        checkpoints.abort();
         // Workers stop at their next safe point and hand running jobs back.
         let _ = stop.send(true);
         let all = async {

@@ -1,6 +1,7 @@
 //! Connecting to the database (SQLite by default, PostgreSQL when configured)
 //! and applying migrations.
 
+pub mod checkpoint;
 pub mod entities;
 pub mod scoped;
 

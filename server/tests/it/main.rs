@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod auth;
+mod checkpoint;
 mod cli;
 mod connect;
 mod integrations;
