@@ -5,7 +5,8 @@
 //!
 //! Triggers rather than application code, so that every writer moves it:
 //! any `hub` process on the database, any code path, a test or an operator
-//! writing rows directly. A table whose rows a cached page shows must be in
+//! writing rows directly. On PostgreSQL they fire at commit (deferred), so
+//! the tenant row is the last lock a transaction takes. A table whose rows a cached page shows must be in
 //! `WATCHED` (a later migration adds it with the same triggers).
 
 use sea_orm_migration::prelude::*;
@@ -36,10 +37,17 @@ $$ LANGUAGE plpgsql"#;
 /// The statements creating the triggers of `table` on `backend`.
 pub(crate) fn create_triggers(backend: DatabaseBackend, table: &str) -> Vec<String> {
     match backend {
+        // Deferred to the commit: the tenant row is then locked after every
+        // other lock the transaction takes, never between two of them, so two
+        // transactions writing rows of one tenant in different orders cannot
+        // deadlock on it; and it is held only while the commit runs.
         DatabaseBackend::Postgres => vec![format!(
-            "CREATE TRIGGER {table}_tenant_revision AFTER INSERT OR UPDATE OR DELETE ON {table} \
+            "CREATE CONSTRAINT TRIGGER {table}_tenant_revision \
+             AFTER INSERT OR UPDATE OR DELETE ON {table} \
+             DEFERRABLE INITIALLY DEFERRED \
              FOR EACH ROW EXECUTE FUNCTION hub_raise_tenant_revision()"
         )],
+        // SQLite has one writer at a time (every transaction begins IMMEDIATE).
         _ => [
             ("insert", "NEW.tenant_id"),
             ("update", "NEW.tenant_id, OLD.tenant_id"),

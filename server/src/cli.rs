@@ -168,13 +168,15 @@ async fn serve(config: Config) -> Result<(), String> {
             "the browser bundle is missing: pages render but do not become interactive; build it with .ci/build-frontend"
         );
     }
+    // Listening for SIGTERM before saying so: whoever waits for this line may signal at once.
+    let shutdown = shutdown_signal();
     tracing::info!(
         address = %app.local_addr(),
         %public_url,
         %database,
         "Integrations Hub is serving"
     );
-    app.run_until(shutdown_signal())
+    app.run_until(shutdown)
         .await
         .map_err(|e| format!("server stopped: {e}"))?;
     tracing::info!("stopped");

@@ -239,7 +239,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
 
 /// A signed-in GET of a page; the principal and the URL are the key.
 fn key_of(request: &Request) -> Option<Key> {
-    if request.method() != Method::GET {
+    if request.method() != Method::GET || !crate::auth::middleware::is_page_request(request) {
         return None;
     }
     let principal = request

@@ -134,6 +134,9 @@ async fn session_principal(
         return Ok(None);
     };
     let Some(found) = session_store::signed_in(&state.db, &id).await? else {
+        // Expired, signed out elsewhere, or its user deleted: forget it, so
+        // the browser is told to drop the cookie.
+        session.flush().await?;
         return Ok(None);
     };
     let now = Utc::now().timestamp();
@@ -177,7 +180,7 @@ fn touch_interval(idle: Duration) -> i64 {
 }
 
 /// A browser asking for a page (not an API call, a bundle file or a static file).
-fn is_page_request(request: &Request) -> bool {
+pub(crate) fn is_page_request(request: &Request) -> bool {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return false;
     }

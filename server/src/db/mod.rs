@@ -33,13 +33,15 @@ pub enum DbSetupError {
 
 /// How long start-up waits for the database before giving up with a message.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a SQLite connection waits for another's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbSetupError> {
     match target {
         // Four connections: SQLite runs each on a thread of its own, and on a
         // small machine eight of them cost more in thread switches (measured
         // on the hub page) than they gain in concurrent reads.
-        DatabaseTarget::Sqlite { path } => connect_sqlite(path, 4).await,
+        DatabaseTarget::Sqlite { path } => connect_sqlite(path, 4, CONNECT_TIMEOUT).await,
         DatabaseTarget::Postgres { url } => {
             let options =
                 PgConnectOptions::from_str(url.as_str()).map_err(|e| DbSetupError::Connect {
@@ -75,12 +77,18 @@ pub async fn sync_connection(
     main: &DatabaseConnection,
 ) -> Result<DatabaseConnection, DbSetupError> {
     match target {
-        DatabaseTarget::Sqlite { path } => connect_sqlite(path, 1).await,
+        // Its workers take turns on it, each for a page transaction that may
+        // wait up to the busy timeout for the write lock: they wait longer.
+        DatabaseTarget::Sqlite { path } => connect_sqlite(path, 1, BUSY_TIMEOUT * 3).await,
         DatabaseTarget::Postgres { .. } => Ok(main.clone()),
     }
 }
 
-async fn connect_sqlite(path: &Path, connections: u32) -> Result<DatabaseConnection, DbSetupError> {
+async fn connect_sqlite(
+    path: &Path,
+    connections: u32,
+    acquire_timeout: Duration,
+) -> Result<DatabaseConnection, DbSetupError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -95,7 +103,7 @@ async fn connect_sqlite(path: &Path, connections: u32) -> Result<DatabaseConnect
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10))
+        .busy_timeout(BUSY_TIMEOUT)
         // Statement journals (a multi-row insert that may fail halfway
         // needs one) in memory rather than in temporary files.
         .pragma("temp_store", "memory")
@@ -105,7 +113,7 @@ async fn connect_sqlite(path: &Path, connections: u32) -> Result<DatabaseConnect
         .pragma("wal_autocheckpoint", "10000");
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
-        .acquire_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await
         .map_err(|e| DbSetupError::Connect {

@@ -58,6 +58,14 @@ impl Lease {
         Ok(held)
     }
 
+    /// Completes once the process asks its workers to stop (never, if it cannot).
+    pub async fn stopping(&self) {
+        let mut stop = self.stop.clone();
+        if stop.wait_for(|stop| *stop).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
     /// Whether the handler should stop at its next safe point.
     pub fn should_stop(&self) -> bool {
         *self.stop.borrow() || self.lost.load(Ordering::SeqCst)

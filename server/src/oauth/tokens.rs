@@ -2,6 +2,7 @@
 //! before expiry (single-flight in the process and across processes), and
 //! revoking on disconnect.
 
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -152,7 +153,7 @@ impl OAuthService {
     /// at least the refresh margin; refreshes first when needed (or when
     /// `force`, after the provider answered 401 to the current token).
     pub async fn fresh_credentials(
-        &self,
+        self: &Arc<Self>,
         integration_id: i64,
         force: bool,
     ) -> Result<Credentials, TokenError> {
@@ -177,9 +178,21 @@ impl OAuthService {
             }
             seen_token.get_or_insert_with(|| current.clone().unwrap_or_default());
             if self.take_lease(integration_id).await? {
-                let result = self.refresh(&row, credentials).await;
-                self.release_lease(integration_id).await;
-                return result;
+                // The refresh runs to its end even if the caller goes away (a
+                // request dropped, a sync stopping mid-fetch): a provider that
+                // rotates refresh tokens has forgotten the old one once it has
+                // answered, so the new one must be stored whatever happens here.
+                let this = Arc::clone(self);
+                let refresh = tokio::spawn(async move {
+                    let result = this.refresh(&row, credentials).await;
+                    this.release_lease(integration_id).await;
+                    result
+                });
+                return refresh.await.unwrap_or_else(|err| {
+                    Err(TokenError::Transient(format!(
+                        "the token refresh stopped: {err}"
+                    )))
+                });
             }
             if Utc::now() > deadline {
                 return Err(TokenError::Transient(

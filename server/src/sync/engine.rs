@@ -235,7 +235,7 @@ impl SyncHandler {
         let config = config_of(row);
         let (credentials, oauth) = if matches!(provider.auth, Auth::Oauth2(_)) {
             match self.oauth.fresh_credentials(row.id, false).await {
-                Ok(credentials) => (credentials, Some((self.oauth.as_ref(), row.id))),
+                Ok(credentials) => (credentials, Some((&self.oauth, row.id))),
                 Err(TokenError::Revoked(why)) => {
                     return Err(Stop::Failed(format!("Reconnect needed: {why}")))
                 }

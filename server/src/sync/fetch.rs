@@ -4,6 +4,7 @@
 //! a rate-limit header saying nothing is left pauses before the next call.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -96,7 +97,7 @@ pub struct ApiSession<'a> {
     /// Settings kept when the credentials are refreshed.
     pub config: BTreeMap<String, String>,
     /// For OAuth integrations: where fresh tokens come from.
-    pub oauth: Option<(&'a OAuthService, i64)>,
+    pub oauth: Option<(&'a Arc<OAuthService>, i64)>,
     pub policy: RetryPolicy,
     /// What happened on the way, for the run's log ("waited 2 s after a 429").
     pub notes: Vec<String>,
@@ -110,7 +111,7 @@ impl<'a> ApiSession<'a> {
         provider: &'a Provider,
         values: BTreeMap<String, String>,
         config: BTreeMap<String, String>,
-        oauth: Option<(&'a OAuthService, i64)>,
+        oauth: Option<(&'a Arc<OAuthService>, i64)>,
         policy: RetryPolicy,
     ) -> Self {
         Self {

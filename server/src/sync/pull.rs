@@ -2,8 +2,9 @@
 //! stored together with the run's position in one transaction that also
 //! proves the worker still holds the job, so a crash loses at most one page
 //! and a resumed run continues from the saved position. While one page is
-//! being stored the next one is already being fetched; a fetched page that
-//! is never stored (the run stopped) is simply dropped.
+//! being stored the next one is already being fetched; when the run stops
+//! instead (cancelled, lease lost, the process stopping, an error) that
+//! fetch is dropped with it.
 
 use std::collections::BTreeMap;
 
@@ -84,14 +85,31 @@ impl Puller<'_> {
             drop(body);
 
             pages += 1;
-            let (stored, fetched) = tokio::join!(
-                self.commit(records, &mut counts, pages, &next),
-                self.prefetch(session, &next)
-            );
-            prefetched = fetched;
-            if stored? {
-                return Err(Stop::Cancelled);
-            }
+            prefetched = {
+                let commit = self.commit(records, &mut counts, pages, &next);
+                let prefetch = self.prefetch(session, &next);
+                tokio::pin!(commit, prefetch);
+                let mut fetched = None;
+                // A run that stops here (cancelled, lease lost, an error)
+                // drops the page it was fetching: it is not wanted.
+                loop {
+                    tokio::select! {
+                        stored = &mut commit => match stored {
+                            Ok(false) => break,
+                            Ok(true) => return Err(Stop::Cancelled),
+                            Err(stop) => return Err(stop),
+                        },
+                        page = &mut prefetch, if fetched.is_none() => fetched = Some(page),
+                    }
+                }
+                match fetched {
+                    Some(page) => page,
+                    None => tokio::select! {
+                        page = &mut prefetch => page,
+                        () = self.lease.stopping() => return Err(Stop::Job(JobError::Interrupted)),
+                    },
+                }
+            };
             statistics
                 .after_page(&self.handler.db, counts.created + counts.updated)
                 .await;
@@ -151,7 +169,8 @@ impl Puller<'_> {
         session: &mut ApiSession<'_>,
         next: &PageRequest,
     ) -> Option<Result<Page, Stop>> {
-        if matches!(next, PageRequest::Push { .. } | PageRequest::Done) {
+        if matches!(next, PageRequest::Push { .. } | PageRequest::Done) || self.lease.should_stop()
+        {
             return None;
         }
         Some(self.fetch(session, next).await)

@@ -239,6 +239,18 @@ async fn sign_out_deletes_the_session_server_side(db: Db) {
     let response = replay.get("/integrations").await;
     assert_eq!(response.status(), 303, "the old cookie no longer works");
     assert!(location(&response).starts_with("/login"));
+    let removal = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("hub_session="))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        removal.contains("Max-Age=0"),
+        "the browser is told to drop the dead cookie: {removal:?}"
+    );
 }
 
 async fn sessions_end_after_idle_time(db: Db) {

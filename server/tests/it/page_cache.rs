@@ -340,3 +340,40 @@ async fn a_kept_page_ends_when_its_time_texts_move(db: Db) {
         "re-rendered because time moved"
     );
 }
+
+/// On PostgreSQL the tenant row is locked only when a transaction commits,
+/// after every other lock it holds: two transactions writing different rows
+/// of one tenant do not wait for each other while they run (and so cannot
+/// deadlock on the tenant row whatever order they take their own rows in).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_locks_the_tenant_row_only_at_commit() {
+    let app = spawn_app(Db::Postgres).await;
+    let (admin, _) = app.signed_in("acme", "al@acme.test", Role::Admin).await;
+    let tenant = tenant_of(&admin).await;
+    let first = insert_integration(&app, tenant, "hubspot", "active").await;
+    let second = insert_integration(&app, tenant, "stripe", "active").await;
+    let before = revision(&app, tenant).await;
+
+    let a = server::db::begin_write(&app.db).await.unwrap();
+    a.execute_unprepared(&format!(
+        "UPDATE integrations SET status = 'paused' WHERE id = {first}"
+    ))
+    .await
+    .unwrap();
+    let b = server::db::begin_write(&app.db).await.unwrap();
+    b.execute_unprepared("SET LOCAL lock_timeout = '2s'")
+        .await
+        .unwrap();
+    b.execute_unprepared(&format!(
+        "UPDATE integrations SET status = 'paused' WHERE id = {second}"
+    ))
+    .await
+    .expect("the second writer does not wait for the first one's tenant row");
+    a.commit().await.unwrap();
+    b.commit().await.unwrap();
+    assert_eq!(
+        revision(&app, tenant).await,
+        before + 2,
+        "both writes counted"
+    );
+}
