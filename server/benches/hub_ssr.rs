@@ -1,8 +1,9 @@
 //! Server rendering of the hub page for a signed-in admin with 40
 //! integrations: requests per second and p50/p99 at 50 concurrent
 //! connections, beside a bare axum handler returning the same bytes, in the
-//! same run and the same way. The hub is measured as deployed (its page
-//! cache on) and with the cache off, which renders every request.
+//! same run and the same way, in one-second slices taking turns. The hub is
+//! measured as deployed (its page cache on) and with the cache off, which
+//! renders every request.
 //!
 //!     cargo bench -p server --bench hub_ssr [-- --seconds 10]
 
@@ -19,14 +20,32 @@ use support::*;
 
 const CONNECTIONS: usize = 50;
 
+/// Latencies of one server over all its slices, and the time they took.
+#[derive(Default)]
+struct Samples {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
 struct Run {
     requests_per_second: f64,
     p50: Duration,
     p99: Duration,
 }
 
+impl Samples {
+    fn run(mut self) -> Run {
+        self.latencies.sort();
+        Run {
+            requests_per_second: self.latencies.len() as f64 / self.elapsed.as_secs_f64(),
+            p50: percentile(&self.latencies, 0.5),
+            p99: percentile(&self.latencies, 0.99),
+        }
+    }
+}
+
 /// `CONNECTIONS` tasks requesting `url` back to back for `duration`.
-async fn load(client: &reqwest::Client, url: &str, duration: Duration) -> Run {
+async fn load(client: &reqwest::Client, url: &str, duration: Duration, into: &mut Samples) {
     let stop = Instant::now() + duration;
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -45,16 +64,10 @@ async fn load(client: &reqwest::Client, url: &str, duration: Duration) -> Run {
             latencies
         }));
     }
-    let mut all = Vec::new();
     for task in tasks {
-        all.extend(task.await.unwrap());
+        into.latencies.extend(task.await.unwrap());
     }
-    all.sort();
-    Run {
-        requests_per_second: all.len() as f64 / started.elapsed().as_secs_f64(),
-        p50: percentile(&all, 0.5),
-        p99: percentile(&all, 0.99),
-    }
+    into.elapsed += started.elapsed();
 }
 
 /// A hub (with `extra` settings) with a signed-in admin and 40 integrations:
@@ -108,7 +121,6 @@ async fn prepared_hub(extra: &[(&str, &str)]) -> (Hub, reqwest::Client, String, 
 #[tokio::main]
 async fn main() {
     let seconds = seconds_arg(10);
-    let duration = Duration::from_secs(seconds);
     // The hub as deployed (rendered pages kept while nothing they show
     // changes), and the same hub rendering every request.
     let (_hub, admin, page_url, body) = prepared_hub(&[]).await;
@@ -129,12 +141,22 @@ async fn main() {
     tokio::spawn(async move { axum::serve(listener, bare).await.unwrap() });
     let bare_client = client(&bare_url);
 
-    load(&admin, &page_url, Duration::from_secs(1)).await; // warm-up
-    load(&uncached_admin, &uncached_url, Duration::from_secs(1)).await;
-    load(&bare_client, &bare_url, Duration::from_secs(1)).await;
-    let hub_run = load(&admin, &page_url, duration).await;
-    let uncached_run = load(&uncached_admin, &uncached_url, duration).await;
-    let bare_run = load(&bare_client, &bare_url, duration).await;
+    // One-second slices, taking turns, so that the machine's other load
+    // weighs on the three alike; the first round warms up and is dropped.
+    let targets = [
+        (&admin, &page_url),
+        (&uncached_admin, &uncached_url),
+        (&bare_client, &bare_url),
+    ];
+    let mut samples: [Samples; 3] = Default::default();
+    for round in 0..=seconds {
+        for ((client, url), into) in targets.iter().zip(samples.iter_mut()) {
+            let mut warm_up = Samples::default();
+            let into = if round == 0 { &mut warm_up } else { into };
+            load(client, url, Duration::from_secs(1), into).await;
+        }
+    }
+    let [hub_run, uncached_run, bare_run] = samples.map(Samples::run);
 
     println!(
         "hub page SSR, signed-in admin, 40 integrations, {CONNECTIONS} connections, {seconds} s, {} cores, page {} KB",

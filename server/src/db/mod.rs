@@ -113,6 +113,10 @@ async fn connect_sqlite(
         .pragma("wal_autocheckpoint", "10000");
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
+        // sqlx pings a connection every time it is taken from the pool: for
+        // SQLite, an extra trip to the connection's thread before every query,
+        // to check a local file that cannot have gone away.
+        .test_before_acquire(false)
         .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await
