@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 use super::engine::{Stop, SyncHandler};
@@ -127,16 +126,7 @@ impl Puller<'_> {
         pages: i32,
         next: &PageRequest,
     ) -> Result<bool, Stop> {
-        let txn = crate::db::begin_write(&self.handler.db).await?;
-        // The hub's PostgreSQL connections plan every execution afresh
-        // (db::connect); a page's statements are the same few each time and
-        // planning a hundred-row insert again and again cost more than running
-        // it, so they may use PostgreSQL's cached generic plans (which the
-        // statistics refresh below invalidates as the tables grow).
-        if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-            txn.execute_unprepared("SET LOCAL plan_cache_mode = auto")
-                .await?;
-        }
+        let txn = store::begin_page(&self.handler.db).await?;
         let (page_counts, problems) = store::store_page(&txn, &self.target, records).await?;
         let mut after = *counts;
         after += page_counts;

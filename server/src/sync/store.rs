@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -128,6 +128,29 @@ async fn known_records<C: ConnectionTrait>(
             )
         })
         .collect())
+}
+
+/// Opens a page transaction: the write transaction a page is stored in.
+///
+/// On PostgreSQL its statements run on generic plans. The hub's connections
+/// otherwise plan every execution afresh for its parameters (`db::connect`),
+/// and a page's statements are the same few key lookups and inserts each
+/// time, where that goes wrong twice: planning a hundred-row insert cost more
+/// than running it, and a plan made for this workspace's or integration's
+/// values trusts statistics taken before its rows arrived — "no rows here" —
+/// and reads all of them, filtering, instead of probing the unique index with
+/// every key (11 ms instead of 0.4 ms a page at 30,000 records, growing with
+/// each page: the first sync of a new workspace on a busy database). The
+/// generic plan of a full-key lookup probes the key whatever the statistics
+/// say. The run's statistics refresh still matters for a table that was
+/// empty when the plans were made.
+pub async fn begin_page(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan")
+            .await?;
+    }
+    Ok(txn)
 }
 
 /// Stores `records`; returns the counts and a line for each record that could not be stored.

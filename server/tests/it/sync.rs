@@ -621,3 +621,57 @@ async fn a_field_mapping_change_applies_to_the_next_sync(db: Db) {
         "job title now comes from the company field"
     );
 }
+
+/// On PostgreSQL a page's lookups probe the unique index with every key
+/// even when the planner's statistics predate the integration's rows (the
+/// first sync of a new workspace or integration on a busy database): a plan
+/// made for such values would read all of the integration's rows and filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_lookups_probe_keys_whatever_the_statistics_say() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = crate::helpers::spawn_app(Db::Postgres).await;
+    let (admin, _) = app.signed_in("acme", "al@acme.test", Role::Admin).await;
+    let tenant = crate::helpers::tenant_of(&admin).await;
+    let old = crate::helpers::insert_integration(&app, tenant, "hubspot", "active").await;
+    let new = crate::helpers::insert_integration(&app, tenant, "stripe", "active").await;
+    let rows = |integration: i64| {
+        format!(
+            "INSERT INTO integration_data (tenant_id, integration_id, resource, external_id, \
+             content_hash, data, created_at, updated_at) \
+             SELECT {tenant}, {integration}, 'contacts', n::text, '', '{{}}', now(), now() \
+             FROM generate_series(1, 5000) AS n"
+        )
+    };
+    app.db.execute_unprepared(&rows(old)).await.unwrap();
+    app.db
+        .execute_unprepared("ANALYZE integration_data")
+        .await
+        .unwrap();
+    // The statistics now say the new integration has no rows; it gets them.
+    app.db.execute_unprepared(&rows(new)).await.unwrap();
+
+    let txn = server::sync::store::begin_page(&app.db).await.unwrap();
+    txn.execute_unprepared(
+        "PREPARE lookup(bigint, text, text, text) AS \
+         SELECT id, external_id, content_hash, contact_id FROM integration_data \
+         WHERE integration_id = $1 AND resource = $2 AND external_id IN ($3, $4)",
+    )
+    .await
+    .unwrap();
+    let plan: Vec<String> = txn
+        .query_all_raw(Statement::from_string(
+            txn.get_database_backend(),
+            format!("EXPLAIN EXECUTE lookup({new}, 'contacts', '17', '4242')"),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect();
+    txn.rollback().await.unwrap();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("Index Cond") && plan.contains("external_id") && !plan.contains("Filter"),
+        "the lookup probes every key:\n{plan}"
+    );
+}
