@@ -6,8 +6,9 @@
 //! Triggers rather than application code, so that every writer moves it:
 //! any `hub` process on the database, any code path, a test or an operator
 //! writing rows directly. On PostgreSQL they fire at commit (deferred), so
-//! the tenant row is the last lock a transaction takes. A table whose rows a cached page shows must be in
-//! `WATCHED` (a later migration adds it with the same triggers).
+//! the tenant row is the last lock a transaction takes. A table whose rows a
+//! cached page shows must be in `WATCHED` (a later migration adds it with the
+//! same triggers).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;

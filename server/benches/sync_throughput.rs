@@ -40,7 +40,9 @@ struct Result {
     growth: u64,
 }
 
-async fn fetch_only(hub: &Hub) -> (Duration, u64) {
+/// Walks every page of the resource in the sandbox as the engine's pager
+/// does, handing each page's records to `each`.
+async fn each_page(hub: &Hub, mut each: impl AsyncFnMut(Vec<serde_json::Value>)) {
     let provider = hub.state.catalog.provider(PROVIDER).unwrap();
     let resource = &provider.resources[0];
     let pagination = &provider.api.as_ref().unwrap().pagination;
@@ -54,9 +56,7 @@ async fn fetch_only(hub: &Hub) -> (Duration, u64) {
         None,
         RetryPolicy::default(),
     );
-    let started = Instant::now();
     let mut request = pager::PageRequest::First;
-    let mut total = 0u64;
     loop {
         let mut query = resource.params.clone();
         query.extend(pager::query_for(pagination, &request));
@@ -65,17 +65,25 @@ async fn fetch_only(hub: &Hub) -> (Duration, u64) {
             .unwrap()
             .url(&resource.path, &query)
             .unwrap();
-        let page = session.get(url, &BTreeMap::new()).await.unwrap();
-        let count = path::get(&page.body, &resource.records_path)
-            .and_then(|v| v.as_array())
-            .map(Vec::len)
-            .unwrap_or(0);
-        total += count as u64;
+        let mut page = session.get(url, &BTreeMap::new()).await.unwrap();
+        let records = match path::take(&mut page.body, &resource.records_path) {
+            Some(serde_json::Value::Array(records)) => records,
+            _ => Vec::new(),
+        };
+        let count = records.len();
+        each(records).await;
         match pager::next(pagination, &request, &page.body, &page.headers, count) {
             Some(next) => request = next,
             None => break,
         }
     }
+}
+
+/// Fetching alone: every page fetched and its records discarded.
+async fn fetch_only(hub: &Hub) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut total = 0u64;
+    each_page(hub, async |records| total += records.len() as u64).await;
     (started.elapsed(), total)
 }
 
@@ -88,7 +96,6 @@ async fn fetch_only(hub: &Hub) -> (Duration, u64) {
 async fn store_only(hub: &Hub) -> Duration {
     let provider = hub.state.catalog.provider(PROVIDER).unwrap();
     let resource = &provider.resources[0];
-    let pagination = &provider.api.as_ref().unwrap().pagination;
     let now = chrono::Utc::now();
     let workspace = tenant::ActiveModel {
         slug: Set("store-only".into()),
@@ -113,42 +120,15 @@ async fn store_only(hub: &Hub) -> Duration {
         updated_field: resource.updated_field.as_deref(),
         mapping: &mapping,
     };
-    let http = server::connections::http_client();
-    let values = server::sandbox::credentials::for_provider(PROVIDER);
-    let mut session = ApiSession::new(
-        &http,
-        provider,
-        values,
-        BTreeMap::new(),
-        None,
-        RetryPolicy::default(),
-    );
-    let mut request = pager::PageRequest::First;
     let mut storing = Duration::ZERO;
-    loop {
-        let mut query = resource.params.clone();
-        query.extend(pager::query_for(pagination, &request));
-        let url = session
-            .client()
-            .unwrap()
-            .url(&resource.path, &query)
-            .unwrap();
-        let mut page = session.get(url, &BTreeMap::new()).await.unwrap();
-        let records = match path::take(&mut page.body, &resource.records_path) {
-            Some(serde_json::Value::Array(records)) => records,
-            _ => Vec::new(),
-        };
-        let count = records.len();
+    each_page(hub, async |records| {
         let started = Instant::now();
         let txn = store::begin_page(&hub.state.sync_db).await.unwrap();
         store::store_page(&txn, &target, records).await.unwrap();
         txn.commit().await.unwrap();
         storing += started.elapsed();
-        match pager::next(pagination, &request, &page.body, &page.headers, count) {
-            Some(next) => request = next,
-            None => break,
-        }
-    }
+    })
+    .await;
     storing
 }
 

@@ -19,7 +19,9 @@ use server::db::entities::{contact, integration, integration_log, sync_run};
 use server::sandbox::data::Fault;
 
 use crate::connect::connect_any;
-use crate::helpers::{spawn_app_with, Browser, Db, TestApp};
+use crate::helpers::{
+    insert_integration, spawn_app, spawn_app_with, tenant_of, Browser, Db, TestApp,
+};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -629,11 +631,11 @@ async fn a_field_mapping_change_applies_to_the_next_sync(db: Db) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_lookups_probe_keys_whatever_the_statistics_say() {
     use sea_orm::{ConnectionTrait, Statement};
-    let app = crate::helpers::spawn_app(Db::Postgres).await;
+    let app = spawn_app(Db::Postgres).await;
     let (admin, _) = app.signed_in("acme", "al@acme.test", Role::Admin).await;
-    let tenant = crate::helpers::tenant_of(&admin).await;
-    let old = crate::helpers::insert_integration(&app, tenant, "hubspot", "active").await;
-    let new = crate::helpers::insert_integration(&app, tenant, "stripe", "active").await;
+    let tenant = tenant_of(&admin).await;
+    let old = insert_integration(&app, tenant, "hubspot", "active").await;
+    let new = insert_integration(&app, tenant, "stripe", "active").await;
     let rows = |integration: i64| {
         format!(
             "INSERT INTO integration_data (tenant_id, integration_id, resource, external_id, \
