@@ -2,8 +2,10 @@
 //! 100 per page) through the real job queue and engine, beside a loop that
 //! only fetches and discards the same pages, in the same run; the growth of
 //! resident memory during the sync; then an incremental sync after 1% of the
-//! records changed, as a fraction of the full sync's time. On SQLite, and on
-//! PostgreSQL when the local server answers.
+//! records changed, as a fraction of the full sync's time; then the same
+//! pages stored alone, and the database alone writing as many rows by itself
+//! (committing every 100 records, and in one transaction): the ceilings the
+//! sync runs under. On SQLite, and on PostgreSQL when the local server answers.
 //!
 //!     cargo bench -p server --bench sync_throughput [-- --records 100000] [--only sqlite|postgres]
 
