@@ -202,8 +202,7 @@ async fn database_floor(hub: &Hub, records: u64, synced: i64, per_commit: u64) -
         "SELECT CAST(AVG(LENGTH(data{text})) AS DOUBLE PRECISION) FROM integration_data WHERE integration_id = {synced}"
     ))
     .await as usize;
-    let last_contact =
-        format!("SELECT CAST(COALESCE(MAX(id), 0) AS DOUBLE PRECISION) FROM contacts");
+    let last_contact = "SELECT CAST(COALESCE(MAX(id), 0) AS DOUBLE PRECISION) FROM contacts";
     // A page's raw records are made from the contacts it just made: those
     // after the last one before it (nothing else writes meanwhile), found by
     // the primary key, so that no plan reads the workspace's older rows.
