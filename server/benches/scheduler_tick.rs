@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DurationRound, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, Statement};
-use server::db::entities::{integration, sync_run, tenant};
+use server::db::entities::{integration, sync_run};
 use support::*;
 
 struct Result {
@@ -42,18 +42,8 @@ async fn measure(database: &'static str, count: usize, url: Option<String>) -> R
     let far = now + chrono::Duration::days(1);
     let tenants = count.div_ceil(providers.len());
     for t in 0..tenants {
-        let row = tenant::ActiveModel {
-            slug: Set(format!("bench-{t}")),
-            name: Set(format!("Bench {t}")),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        let tenant_id = tenant::Entity::insert(row)
-            .exec(&hub.db)
-            .await
-            .unwrap()
-            .last_insert_id;
+        let tenant_id =
+            insert_workspace(&hub.db, &format!("bench-{t}"), &format!("Bench {t}")).await;
         let rows =
             providers
                 .iter()

@@ -171,6 +171,28 @@ pub fn seconds_arg(default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// A workspace row with no members; returns its id.
+pub async fn insert_workspace(db: &DatabaseConnection, slug: &str, name: &str) -> i64 {
+    use sea_orm::{EntityTrait, Set};
+    use server::db::entities::tenant;
+    let now = chrono::Utc::now();
+    let row = tenant::ActiveModel {
+        slug: Set(slug.to_string()),
+        name: Set(name.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    // Only the id, not the row read back: the first tenant inserted through
+    // the pool of a new SQLite file comes back without its `revision` (sea-orm:
+    // "Missing value for column"), though the row has it; later ones do not.
+    tenant::Entity::insert(row)
+        .exec(db)
+        .await
+        .unwrap()
+        .last_insert_id
+}
+
 /// A connected integration row of `provider` (no credentials, no schedule,
 /// incremental pull of contacts); benchmarks change what they need.
 pub fn integration_row(

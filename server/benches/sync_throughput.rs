@@ -128,22 +128,12 @@ async fn store_only(hub: &Hub) -> Duration {
 /// A workspace of its own with an integration of the benchmark's provider:
 /// (tenant id, integration id).
 async fn scratch_workspace(hub: &Hub, slug: &str) -> (i64, i64) {
-    let now = chrono::Utc::now();
-    let workspace = tenant::ActiveModel {
-        slug: Set(slug.into()),
-        name: Set(slug.into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&hub.db)
-    .await
-    .unwrap();
-    let row = integration_row(workspace.id, PROVIDER, "active")
+    let workspace = insert_workspace(&hub.db, slug, slug).await;
+    let row = integration_row(workspace, PROVIDER, "active")
         .insert(&hub.db)
         .await
         .unwrap();
-    (workspace.id, row.id)
+    (workspace, row.id)
 }
 
 /// The database alone: as many contacts and raw records as the sync
@@ -159,39 +149,38 @@ async fn database_floor(hub: &Hub, records: u64, synced: i64, per_commit: u64) -
     let postgres = backend == DatabaseBackend::Postgres;
     let (tenant_id, integration_id) = scratch_workspace(hub, &format!("floor-{per_commit}")).await;
     let now = chrono::Utc::now();
-    // The same shapes as the sandbox's people: keys spread like theirs
-    // (`first.last.n@…`, 20 × 24 names, 10 companies and titles).
-    let people = "SELECT {tenant}, 'first' || (i % 20) || '.last' || ((i / 20) % 24) || '.' || i || '@example.com', \
-         'First' || (i % 20), 'Last' || ((i / 20) % 24), '+1555' || i, 'Company ' || (i * 7 % 10), \
-         'Title ' || (i % 10), {empty}, {now}, {now}";
-    let columns = "contacts (tenant_id, email, first_name, last_name, phone, company, job_title, attributes, created_at, updated_at)";
-    let contacts = if postgres {
-        format!(
-            "INSERT INTO {columns} {} FROM generate_series($3, $4 - 1) AS g(i)",
-            people
-                .replace("{tenant}", "$1")
-                .replace("{empty}", "'{}'::json")
-                .replace("{now}", "$2")
+    // Where the dialects differ: parameters, the generated series, casts, a hash.
+    let (p, series, empty, text, cast, hash) = if postgres {
+        (
+            "$",
+            "generate_series($3, $4 - 1) AS g(i)",
+            "'{}'::json",
+            "::text",
+            "::json",
+            "md5(c.email) || md5(c.phone)",
         )
     } else {
-        format!(
-            "WITH RECURSIVE g(i) AS (SELECT ?3 UNION ALL SELECT i + 1 FROM g WHERE i < ?4 - 1) \
-             INSERT INTO {columns} {} FROM g",
-            people
-                .replace("{tenant}", "?1")
-                .replace("{empty}", "'{}'")
-                .replace("{now}", "?2")
+        (
+            "?",
+            "(WITH RECURSIVE g(i) AS (SELECT ?3 UNION ALL SELECT i + 1 FROM g WHERE i < ?4 - 1) SELECT i FROM g)",
+            "'{}'",
+            "",
+            "",
+            "hex(randomblob(32))",
         )
     };
+    // The same shapes as the sandbox's people: keys spread like theirs
+    // (`first.last.n@…`, 20 × 24 names, 10 companies and titles).
+    let contacts = format!(
+        "INSERT INTO contacts (tenant_id, email, first_name, last_name, phone, company, job_title, attributes, created_at, updated_at) \
+         SELECT {p}1, 'first' || (i % 20) || '.last' || ((i / 20) % 24) || '.' || i || '@example.com', \
+         'First' || (i % 20), 'Last' || ((i / 20) % 24), '+1555' || i, 'Company ' || (i * 7 % 10), \
+         'Title ' || (i % 10), {empty}, {p}2, {p}2 FROM {series}"
+    );
     // Each raw record as long as the synced ones are on average.
     let json = "'{\"id\":\"' || c.id || '\",\"email\":\"' || c.email || '\",\"firstName\":\"' || c.first_name \
         || '\",\"lastName\":\"' || c.last_name || '\",\"phone\":\"' || c.phone || '\",\"orgname\":\"' \
         || c.company || '\",\"pad\":\"' || {pad} || '\"}'";
-    let (p, text, cast, hash) = if postgres {
-        ("$", "::text", "::json", "md5(c.email) || md5(c.phone)")
-    } else {
-        ("?", "", "", "hex(randomblob(32))")
-    };
     let data = format!(
         "INSERT INTO integration_data (tenant_id, integration_id, resource, external_id, content_hash, data, contact_id, remote_updated_at, created_at, updated_at) \
          SELECT c.tenant_id, {p}1, 'contacts', CAST(c.id AS TEXT), {hash}, ({}){cast}, c.id, {p}3, {p}3, {p}3 \
@@ -209,7 +198,7 @@ async fn database_floor(hub: &Hub, records: u64, synced: i64, per_commit: u64) -
     let mut pad = None;
     let mut took = Duration::ZERO;
     for start in (0..records).step_by(per_commit as usize) {
-        let after = number(db, last_contact.to_string()).await as i64;
+        let after = number(db, last_contact).await as i64;
         let end = (start + per_commit).min(records);
         let txn = server::db::begin_write(db).await.unwrap();
         let started = Instant::now();
@@ -262,7 +251,7 @@ async fn database_floor(hub: &Hub, records: u64, synced: i64, per_commit: u64) -
 }
 
 /// The first column of a one-row query's result.
-async fn number(db: &impl ConnectionTrait, sql: String) -> f64 {
+async fn number(db: &impl ConnectionTrait, sql: impl Into<String>) -> f64 {
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
